@@ -1,0 +1,3 @@
+from mediavault_dav.cli import main
+
+main()

@@ -1,0 +1,77 @@
+"""The one place where domain errors become HTTP statuses.
+
+``ErrorMapper`` sits just inside WsgiDAV's ErrorPrinter. It turns vault and database
+errors into DAVErrors with the right status and a short reason, and turns anything
+unexpected into a bare 500 whose body says nothing about the cause (WsgiDAV would
+otherwise print the exception's repr into the page). A database that cannot be
+reached is a 503 with Retry-After: a sync client must never read an outage as an
+empty folder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import exc as sa_exc
+from wsgidav.dav_error import (
+    HTTP_BAD_REQUEST,
+    HTTP_CONFLICT,
+    HTTP_INTERNAL_ERROR,
+    HTTP_NOT_FOUND,
+    DAVError,
+)
+from wsgidav.mw.base_mw import BaseMiddleware
+
+from mediavault_dav.db.errors import DatabaseError
+from mediavault_dav.vault.errors import Conflict, InvalidInput, NotFound, VaultError
+
+_log = logging.getLogger(__name__)
+
+HTTP_SERVICE_UNAVAILABLE = 503
+RETRY_AFTER_SECONDS = "5"
+
+_STATUS_BY_ERROR: tuple[tuple[type[VaultError], int], ...] = (
+    (NotFound, HTTP_NOT_FOUND),
+    (Conflict, HTTP_CONFLICT),
+    (InvalidInput, HTTP_BAD_REQUEST),
+)
+
+
+def to_dav_error(error: BaseException) -> DAVError:
+    if isinstance(error, DAVError):
+        return error
+    if isinstance(error, VaultError):
+        for error_type, status in _STATUS_BY_ERROR:
+            if isinstance(error, error_type):
+                return DAVError(status, str(error))
+        return DAVError(HTTP_INTERNAL_ERROR, "internal error")
+    if isinstance(error, DatabaseError | sa_exc.OperationalError | sa_exc.InterfaceError
+                  | sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        _log.error("database unavailable: %s", type(error).__name__)
+        return DAVError(
+            HTTP_SERVICE_UNAVAILABLE,
+            "the vault's database is unavailable; try again shortly",
+            add_headers=[("Retry-After", RETRY_AFTER_SECONDS)],
+        )
+    _log.exception("unexpected error while serving a request")
+    return DAVError(HTTP_INTERNAL_ERROR, "internal error")
+
+
+class ErrorMapper(BaseMiddleware):
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        return self._mapped(environ, start_response)
+
+    def _mapped(self, environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        try:
+            app_iter = self.next_app(environ, start_response)
+            try:
+                yield from app_iter
+            finally:
+                if hasattr(app_iter, "close"):
+                    app_iter.close()
+        except (DAVError, GeneratorExit):
+            raise
+        except Exception as error:  # noqa: BLE001 - this is the mapping point
+            raise to_dav_error(error) from None

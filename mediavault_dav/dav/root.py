@@ -1,0 +1,49 @@
+"""The signed-in user's root: the top-level areas of the namespace (DESIGN.md).
+
+Each area is its own collection class so later work replaces one of them without
+touching the others; until an area's issue lands it lists nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wsgidav.dav_provider import DAVCollection
+from wsgidav.util import join_uri
+
+FILES = "Files"
+ALBUMS = "Albums"
+SMART_FOLDERS = "Smart Folders"
+TAGS = "Tags"
+CATEGORIES = "Categories"
+PLAYLISTS = "Playlists"
+SHARED_WITH_ME = "Shared With Me"
+
+TOP_LEVEL_AREAS: tuple[str, ...] = (
+    FILES, ALBUMS, SMART_FOLDERS, TAGS, CATEGORIES, PLAYLISTS, SHARED_WITH_ME,
+)
+
+
+class RootCollection(DAVCollection):
+    """``/``: one member per area, in the order DESIGN.md gives them."""
+
+    def get_member_names(self) -> list[str]:
+        return list(TOP_LEVEL_AREAS)
+
+    def get_member(self, name: str) -> DAVCollection | None:
+        if name not in TOP_LEVEL_AREAS:
+            return None
+        return AreaCollection(join_uri(self.path, name), self.environ)
+
+    def get_display_name(self) -> str:
+        return "MediaVault"
+
+
+class AreaCollection(DAVCollection):
+    """A top-level area whose contents arrive with its own issue."""
+
+    def __init__(self, path: str, environ: dict[str, Any]) -> None:
+        super().__init__(path, environ)
+
+    def get_member_names(self) -> list[str]:
+        return []

@@ -1,0 +1,62 @@
+"""The running gateway: settings → database → WsgiDAV app → cheroot.
+
+``Gateway`` is what ``mediavault-dav serve`` runs and what the tests start on a free
+port, so both exercise the same assembly.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+from dataclasses import dataclass
+
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+from mediavault_dav.dav.app import build_app
+from mediavault_dav.db.database import Database
+from mediavault_dav.settings import Settings
+
+_log = logging.getLogger(__name__)
+
+MAX_REQUEST_HEADER_BYTES = 64 * 1024
+SOCKET_TIMEOUT_SECONDS = 120  # cheroot's 10 s default aborts slow uploads (WsgiDAV #272)
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    database: Database
+
+    def __post_init__(self) -> None:
+        self.server = wsgi.Server(
+            (self.settings.host, self.settings.port),
+            build_app(self.settings, self.database),
+            numthreads=self.settings.worker_threads,
+            server_name="MediaVault-DAV",
+            timeout=SOCKET_TIMEOUT_SECONDS,
+            request_queue_size=64,
+        )
+        self.server.max_request_header_size = MAX_REQUEST_HEADER_BYTES
+        self.server.keep_alive_conn_limit = max(10, self.settings.worker_threads * 2)
+        if self.settings.tls_cert is not None and self.settings.tls_key is not None:
+            adapter = BuiltinSSLAdapter(str(self.settings.tls_cert), str(self.settings.tls_key))
+            adapter.context.minimum_version = ssl.TLSVersion.TLSv1_2
+            self.server.ssl_adapter = adapter
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.bind_addr[:2]
+        scheme = "https" if self.settings.tls_enabled else "http"
+        shown = f"[{host}]" if ":" in host else host
+        return f"{scheme}://{shown}:{port}/"
+
+    def start(self) -> None:
+        """Bind and serve in background threads; returns once the socket listens."""
+        self.server.prepare()
+        self._thread = threading.Thread(target=self.server.serve, name="cheroot", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.stop()

@@ -1,0 +1,21 @@
+"""Domain errors raised by vault services.
+
+Each names what went wrong in the user's terms; the DAV layer maps them to HTTP
+statuses in one place (dav/errors.py) and the CLI prints their message.
+"""
+
+
+class VaultError(Exception):
+    """Base class; the message is one line, safe to show the person who asked."""
+
+
+class NotFound(VaultError):
+    """The thing named does not exist (or is not visible to the caller)."""
+
+
+class Conflict(VaultError):
+    """The change collides with something that already exists."""
+
+
+class InvalidInput(VaultError):
+    """A value supplied by a person or client is not acceptable."""
