@@ -22,6 +22,7 @@ from typing import Any
 
 from wsgidav.mw.base_mw import BaseMiddleware
 
+from mediavault_dav.dav.proxy import CLIENT_ADDRESS_KEY
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import users
 
@@ -55,7 +56,7 @@ class BasicAuthenticator(BaseMiddleware):
             account = users.authenticate(session, username, password)
         if account is None:
             _log.warning("failed sign-in for user %r from %s", username[:150],
-                         environ.get("REMOTE_ADDR", "?"))
+                         environ.get(CLIENT_ADDRESS_KEY, "?"))
             return _challenge(start_response)
         environ["wsgidav.auth.user_name"] = account.username
         environ[ACCOUNT_KEY] = account

@@ -74,3 +74,21 @@ def test_an_unreachable_server_is_one_line_without_the_password(settings: Settin
     message = str(raised.value)
     assert message.startswith("cannot connect to PostgreSQL at 127.0.0.1:")
     assert "hunter2" not in message and "\n" not in message
+
+
+def test_tls_options_reach_every_connection(settings: Settings, tmp_path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not used over a Unix socket\n", encoding="ascii")
+    tls = dataclasses.replace(settings, db_sslmode="verify-full", db_sslrootcert=ca)
+    engine = create_engine(tls, settings.database_url or "")
+    try:
+        with engine.connect() as connection:
+            parameters = connection.connection.dbapi_connection.info.get_parameters()
+    finally:
+        engine.dispose()
+    # libpq does not use TLS on Unix sockets, but the parameters are what TCP would use.
+    if parameters.get("host", "").startswith("/"):
+        assert parameters["sslmode"] == "verify-full"
+        assert parameters["sslrootcert"] == str(ca)
+    else:  # pragma: no cover - TEST_DATABASE_URL over TCP without TLS would refuse verify-full
+        pytest.skip("only meaningful over the embedded Unix socket")
