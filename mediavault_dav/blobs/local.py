@@ -1,0 +1,117 @@
+"""Blobs in a local directory (a shared mount serves several gateway nodes).
+
+Layout: ``<root>/ab/cd/<sha256>`` for content, ``<root>/.incoming/`` for writes in
+progress. A write goes to a temporary file inside the root (same file system, so
+the final rename is atomic), is hashed as it streams, fsynced, renamed into place
+and the directory fsynced. An fsync error fails the write: after one, the kernel
+may have dropped the data (PostgreSQL's "fsyncgate").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from mediavault_dav.blobs.store import BlobInfo, BlobStore, BlobWriter
+
+INCOMING = ".incoming"
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _fsync_directory(path: Path) -> None:
+    if os.name == "nt":  # directories cannot be opened for fsync on Windows
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalBlobStore(BlobStore):
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / INCOMING).mkdir(parents=True, exist_ok=True)
+
+    def path_of(self, sha256: str) -> Path:
+        # Only a well-formed hash ever becomes a path: no name reaches the disk.
+        if not _SHA256.match(sha256):
+            raise ValueError("not a SHA-256 hex digest")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def writer(self) -> BlobWriter:
+        return _LocalWriter(self)
+
+    def open(self, sha256: str) -> BinaryIO:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        fd = os.open(self.path_of(sha256), flags)
+        return os.fdopen(fd, "rb", buffering=0)
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_of(sha256).is_file()
+
+    def _publish(self, temporary: Path, sha256: str) -> None:
+        final = self.path_of(sha256)
+        if final.exists():
+            # Deduplicated: the bytes are already there. Touching it tells the
+            # garbage collector the content was wanted just now.
+            os.utime(final)
+            temporary.unlink()
+            return
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temporary, final)
+        _fsync_directory(final.parent)
+
+
+class _LocalWriter(BlobWriter):
+    def __init__(self, store: LocalBlobStore) -> None:
+        self._store = store
+        self._path = store.root / INCOMING / f"{uuid.uuid4().hex}.part"
+        self._file: BinaryIO | None = open(self._path, "xb", buffering=0)  # noqa: SIM115
+        self._sha256 = hashlib.sha256()
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._sha1 = hashlib.sha1(usedforsecurity=False)
+        self._size = 0
+
+    @property
+    def bytes_written(self) -> int:
+        return self._size
+
+    def write(self, chunk: bytes) -> None:
+        if self._file is None:
+            raise ValueError("the blob writer is closed")
+        view = memoryview(chunk)
+        while view:
+            written = self._file.write(view)
+            view = view[written:]
+        self._sha256.update(chunk)
+        self._md5.update(chunk)
+        self._sha1.update(chunk)
+        self._size += len(chunk)
+
+    def finish(self) -> BlobInfo:
+        if self._file is None:
+            raise ValueError("the blob writer is closed")
+        try:
+            os.fsync(self._file.fileno())
+        finally:
+            self._file.close()
+            self._file = None
+        info = BlobInfo(self._sha256.hexdigest(), self._size, self._md5.hexdigest(),
+                        self._sha1.hexdigest())
+        try:
+            self._store._publish(self._path, info.sha256)  # noqa: SLF001 - one module's pair
+        except BaseException:
+            self._path.unlink(missing_ok=True)
+            raise
+        return info
+
+    def abort(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._path.unlink(missing_ok=True)
