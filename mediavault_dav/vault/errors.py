@@ -14,8 +14,24 @@ class NotFound(VaultError):
 
 
 class Conflict(VaultError):
-    """The change collides with something that already exists."""
+    """The change collides with something that already exists, or lacks a parent."""
 
 
 class InvalidInput(VaultError):
     """A value supplied by a person or client is not acceptable."""
+
+
+class Forbidden(VaultError):
+    """The caller may not do this here."""
+
+
+class PreconditionFailed(VaultError):
+    """A conditional request's condition no longer holds (lost update prevented)."""
+
+
+class Locked(VaultError):
+    """A lock held by someone else stands in the way."""
+
+
+class LimitExceeded(VaultError):
+    """A per-user limit (locks, ...) would be exceeded."""

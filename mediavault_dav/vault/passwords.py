@@ -7,6 +7,8 @@ and replaced by argon2id at the next successful sign-in (``deprecated="auto"``).
 
 from __future__ import annotations
 
+import threading
+
 from passlib.context import CryptContext
 
 from mediavault_dav.vault.errors import InvalidInput
@@ -36,10 +38,26 @@ def hash_password(password: str) -> str:
     return _context.hash(password)
 
 
+_count_lock = threading.Lock()
+_counted = 0
+
+
+def _count() -> None:
+    global _counted
+    with _count_lock:
+        _counted += 1
+
+
+def verification_count() -> int:
+    """How many slow hashes this process has computed (tests count them)."""
+    return _counted
+
+
 def verify(password: str, stored_hash: str) -> tuple[bool, str | None]:
     """(matches, replacement hash or None). Never raises for a malformed hash."""
     if len(password) > MAX_PASSWORD_LENGTH:
         return False, None
+    _count()
     try:
         return _context.verify_and_update(password, stored_hash)
     except (ValueError, TypeError):
@@ -48,4 +66,5 @@ def verify(password: str, stored_hash: str) -> tuple[bool, str | None]:
 
 def verify_nothing() -> None:
     """Spend the time a real verification would, so unknown users are not told apart."""
+    _count()
     _context.dummy_verify()

@@ -6,6 +6,8 @@ the vault can rely on each user having exactly one.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 import unicodedata
@@ -140,6 +142,33 @@ def authenticate(session: Session, username: str, password: str) -> Account | No
     session.flush()
     session.refresh(user)
     return _account(user)
+
+
+def credential_stamp(password_hash: str) -> str:
+    """A short fingerprint of the stored hash: it changes whenever the password does."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+
+
+def account_if_current(session: Session, user_id: int, stamp: str) -> Account | None:
+    """The account, if it is still enabled and its password unchanged since ``stamp``.
+
+    One indexed lookup, no hashing: how cached credentials and sessions are
+    re-validated on every request, so a new password or a disabled account takes
+    effect at once.
+    """
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    if not hmac.compare_digest(credential_stamp(user.password_hash), stamp):
+        return None
+    return _account(user)
+
+
+def stamp_of(session: Session, user_id: int) -> str:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("the user no longer exists")
+    return credential_stamp(user.password_hash)
 
 
 def create_first_admin(session: Session) -> tuple[str, str] | None:

@@ -1,0 +1,55 @@
+"""Sign-in sessions in the seed's ``sessions`` table (connect-pg-simple's schema).
+
+A session row's ``sess`` is shaped like express-session's (a ``cookie`` object with
+``originalMaxAge``/``expires``) plus MediaVault's own fields, so the table stays
+compatible with the MediaVault web application's store. ``expire`` is a UTC
+timestamp without time zone, as the seed defines it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mediavault_dav.vault import users
+from mediavault_dav.vault.users import Account
+
+
+def start(session: Session, account: Account, ttl_ms: int, *, secure: bool) -> str:
+    """Create a session for ``account``; returns its id (256 random bits)."""
+    sid = secrets.token_urlsafe(32)
+    expires = datetime.now(UTC) + timedelta(milliseconds=ttl_ms)
+    sess = {
+        "cookie": {"originalMaxAge": ttl_ms, "expires": expires.isoformat().replace("+00:00", "Z"),
+                   "secure": secure, "httpOnly": True, "path": "/", "sameSite": "lax"},
+        "mediavault": {"user_id": account.id, "username": account.username,
+                       "stamp": users.stamp_of(session, account.id), "via": "webdav-basic"},
+    }
+    session.execute(
+        sa.text("INSERT INTO sessions (sid, sess, expire) VALUES (:sid, CAST(:sess AS jsonb), :expire)"),
+        {"sid": sid, "sess": json.dumps(sess, separators=(",", ":")),
+         "expire": expires.replace(tzinfo=None)},
+    )
+    return sid
+
+
+def resume(session: Session, sid: str) -> Account | None:
+    """The account of a live session whose password has not changed since."""
+    row = session.execute(
+        sa.text("SELECT sess FROM sessions WHERE sid = :sid AND expire > (now() AT TIME ZONE 'UTC')"),
+        {"sid": sid},
+    ).one_or_none()
+    if row is None:
+        return None
+    mine = row.sess.get("mediavault") if isinstance(row.sess, dict) else None
+    if not isinstance(mine, dict) or not isinstance(mine.get("user_id"), int):
+        return None  # a session of another application sharing the table
+    return users.account_if_current(session, mine["user_id"], str(mine.get("stamp", "")))
+
+
+def end(session: Session, sid: str) -> None:
+    session.execute(sa.text("DELETE FROM sessions WHERE sid = :sid"), {"sid": sid})
