@@ -58,6 +58,7 @@ class Settings:
     tls_key: Path | None = None
     threads: int | None = None  # None: one worker per pooled connection
     trusted_proxies: tuple[str, ...] = ()
+    propfind_infinity: bool = False  # RFC 4918 lets servers refuse Depth: infinity
 
     @property
     def embedded(self) -> bool:
@@ -204,6 +205,8 @@ FIELDS: tuple[Field, ...] = (
           "a whole number of worker threads from 1 to 1000"),
     Field("trusted_proxies", "MEDIAVAULT_TRUSTED_PROXIES", "server.trusted_proxies",
           _address_list, "a comma-separated list of IP addresses or networks"),
+    Field("propfind_infinity", "MEDIAVAULT_PROPFIND_INFINITY", "server.propfind_infinity",
+          _boolean, "true or false"),
 )
 
 _DB_PARTS = ("db_type", "db_host", "db_port", "db_name", "db_user", "db_password")

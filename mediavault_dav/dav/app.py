@@ -10,8 +10,11 @@ from wsgidav.error_printer import ErrorPrinter
 from wsgidav.request_resolver import RequestResolver
 from wsgidav.wsgidav_app import WsgiDAVApp
 
+from mediavault_dav.blobs import LocalBlobStore
 from mediavault_dav.dav.auth import BasicAuthenticator
 from mediavault_dav.dav.errors import ErrorMapper
+from mediavault_dav.dav.limits import RequestLimits
+from mediavault_dav.dav.lock_storage import PostgresLockStorage
 from mediavault_dav.dav.options import OptionsResponder
 from mediavault_dav.dav.provider import MediaVaultProvider
 from mediavault_dav.dav.proxy import ForwardedHeaders
@@ -22,27 +25,35 @@ from mediavault_dav.settings import Settings
 def build_app(settings: Settings, database: Database) -> WsgiDAVApp:
     # Error pages name the software; WsgiDAV's own CLI hides the version this way.
     wsgidav_util.public_wsgidav_info = "MediaVault DAV"
-    provider = MediaVaultProvider()
+    provider = MediaVaultProvider(database, LocalBlobStore(settings.blob_root))
     config: dict[str, Any] = {
         "provider_mapping": {"/": provider},
         "mediavault": {
             "database": database,
+            "settings": settings,
             "trusted_proxies": settings.trusted_proxies,
-            "writable": not provider.is_readonly(),
-            "locking": False,
+            "writable": True,
+            "locking": True,
+            "propfind_infinity": settings.propfind_infinity,
         },
         "middleware_stack": [
             ForwardedHeaders,
             OptionsResponder,
             ErrorPrinter,
             ErrorMapper,
-            BasicAuthenticator,
+            BasicAuthenticator,  # 401 before anything reads a body
+            RequestLimits,
             WsgiDavDirBrowser,
             RequestResolver,  # must stay last
         ],
-        # No per-process lock table: locks arrive with PostgreSQL storage.
-        "lock_storage": None,
+        # Locks live in PostgreSQL so every gateway process sees them.
+        "lock_storage": PostgresLockStorage(database),
+        # Dead properties are handled by the resources (keyed by entry, not URL).
         "property_manager": None,
+        # 1 MiB blocks: WsgiDAV's 8 KiB default caps downloads at a quarter of the speed.
+        "block_size": 1024 * 1024,
+        # X-OC-Mtime on PUT sets the modification time (ownCloud/Nextcloud clients, rclone).
+        "honor_mtime_header": True,
         "suppress_version_info": True,
         "add_header_MS_Author_Via": True,
         "verbose": 3,

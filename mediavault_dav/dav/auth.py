@@ -1,35 +1,48 @@
-"""HTTP Basic authentication against the users table.
+"""HTTP Basic authentication against the users table, without a slow hash per request.
 
 Replaces WsgiDAV's HTTPAuthenticator, which offers Digest (it needs a
 plaintext-equivalent secret, impossible with argon2 hashes) and answers a malformed
-Authorization header with a 500. Here:
+Authorization header with a 500. Order of checks:
 
-- OPTIONS passes without credentials on every path: Windows Explorer will not map
-  a drive whose OPTIONS needs authentication, and caches that failure;
-- everything else without valid credentials gets 401 with a Basic challenge, the
-  same body and about the same time whether the user is unknown, disabled or the
-  password is wrong;
-- the signed-in account is put in the environ for the provider.
+1. a signed session cookie (``mediavault.sid``, express-session's ``s:<sid>.<sig>``
+   format) naming a live row of the ``sessions`` table — one lookup, no hashing;
+2. Basic credentials remembered by the in-process ``CredentialCache`` — one
+   lookup, no hashing;
+3. Basic credentials verified with passlib (argon2id); on success the pair is
+   remembered and a session cookie is issued.
+
+Every path re-validates against the user's row, so a changed password or a disabled
+account stops working at once. Without valid credentials the answer is 401 with a
+Basic challenge, the same body and about the same time whether the user is unknown,
+disabled or the password wrong. OPTIONS never gets here (dav/options.py).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import logging
 from collections.abc import Iterable
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
+from urllib.parse import quote, unquote
 
 from wsgidav.mw.base_mw import BaseMiddleware
 
 from mediavault_dav.dav.proxy import CLIENT_ADDRESS_KEY
 from mediavault_dav.db.database import Database
-from mediavault_dav.vault import users
+from mediavault_dav.settings import Settings
+from mediavault_dav.vault import sessions, users
+from mediavault_dav.vault.credentials import CredentialCache
+from mediavault_dav.vault.users import Account
 
 _log = logging.getLogger(__name__)
 
 REALM = "MediaVault"
 ACCOUNT_KEY = "mediavault.account"
+COOKIE_NAME = "mediavault.sid"
 _ANONYMOUS_PREFIXES = ("/:dir_browser/",)  # the directory browser's static assets
 _CHALLENGE_BODY = b"401 Unauthorized: sign in with your MediaVault user name and password.\n"
 
@@ -38,29 +51,103 @@ class BasicAuthenticator(BaseMiddleware):
     def __init__(self, wsgidav_app: Any, next_app: Any, config: dict[str, Any]) -> None:
         super().__init__(wsgidav_app, next_app, config)
         self._database: Database = config["mediavault"]["database"]
+        settings: Settings = config["mediavault"]["settings"]
+        self._secret = (settings.session_secret or "").encode()
+        self._ttl_ms = settings.session_ttl_ms
+        self._secure = settings.secure_cookies
+        self._cache = CredentialCache()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         environ["wsgidav.auth.realm"] = REALM
         environ["wsgidav.auth.user_name"] = ""
         environ["wsgidav.auth.roles"] = None
         environ["wsgidav.auth.permissions"] = None
-        path = environ.get("PATH_INFO", "")
-        if environ["REQUEST_METHOD"] == "OPTIONS" or path.startswith(_ANONYMOUS_PREFIXES):
+        if environ.get("PATH_INFO", "").startswith(_ANONYMOUS_PREFIXES):
             return self.next_app(environ, start_response)
 
         credentials = parse_basic(environ.get("HTTP_AUTHORIZATION"))
-        if credentials is None:
-            return _challenge(start_response)
-        username, password = credentials
-        with self._database.transaction() as session:
-            account = users.authenticate(session, username, password)
+        account = self._from_cookie(environ, credentials)
+        new_cookie = None
+        if account is None and credentials is not None:
+            account, new_cookie = self._from_credentials(*credentials)
+            if account is None:
+                _log.warning("failed sign-in for user %r from %s", credentials[0][:150],
+                             environ.get(CLIENT_ADDRESS_KEY, "?"))
         if account is None:
-            _log.warning("failed sign-in for user %r from %s", username[:150],
-                         environ.get(CLIENT_ADDRESS_KEY, "?"))
             return _challenge(start_response)
+
         environ["wsgidav.auth.user_name"] = account.username
         environ[ACCOUNT_KEY] = account
-        return self.next_app(environ, start_response)
+        if new_cookie is None:
+            return self.next_app(environ, start_response)
+
+        def with_cookie(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, ("Set-Cookie", new_cookie)], exc_info)
+
+        return self.next_app(environ, with_cookie)
+
+    # --- the three ways in ---------------------------------------------------
+
+    def _from_cookie(self, environ: dict[str, Any], credentials: tuple[str, str] | None) -> Account | None:
+        sid = self._session_id(environ.get("HTTP_COOKIE", ""))
+        if sid is None:
+            return None
+        with self._database.transaction() as session:
+            account = sessions.resume(session, sid)
+        if account is None:
+            return None
+        if credentials is not None and credentials[0].lower() != account.username.lower():
+            return None  # the client now signs in as someone else: believe the header
+        return account
+
+    def _from_credentials(self, username: str, password: str) -> tuple[Account | None, str | None]:
+        remembered = self._cache.lookup(username, password)
+        if remembered is not None:
+            with self._database.transaction() as session:
+                account = users.account_if_current(session, remembered.user_id, remembered.stamp)
+            if account is not None:
+                return account, None
+            self._cache.forget(username, password)
+        with self._database.transaction() as session:
+            account = users.authenticate(session, username, password)
+            if account is None:
+                return None, None
+            stamp = users.stamp_of(session, account.id)
+            sid = sessions.start(session, account, self._ttl_ms, secure=self._secure)
+        self._cache.remember(username, password, account.id, stamp)
+        return account, self._cookie(sid)
+
+    # --- cookies --------------------------------------------------------------
+
+    def _signature(self, sid: str) -> str:
+        digest = hmac.new(self._secret, sid.encode(), hashlib.sha256).digest()
+        return base64.b64encode(digest).decode().rstrip("=")
+
+    def _cookie(self, sid: str) -> str:
+        value = quote(f"s:{sid}.{self._signature(sid)}", safe="")
+        parts = [f"{COOKIE_NAME}={value}", "Path=/", "HttpOnly", "SameSite=Lax",
+                 f"Max-Age={self._ttl_ms // 1000}"]
+        if self._secure:
+            parts.append("Secure")
+        return "; ".join(parts)
+
+    def _session_id(self, header: str) -> str | None:
+        if COOKIE_NAME not in header:
+            return None
+        try:
+            jar = SimpleCookie(header)
+        except CookieError:
+            return None
+        morsel = jar.get(COOKIE_NAME)
+        if morsel is None:
+            return None
+        value = unquote(morsel.value)
+        if not value.startswith("s:") or "." not in value:
+            return None
+        sid, _, signature = value[2:].rpartition(".")
+        if not sid or not hmac.compare_digest(signature, self._signature(sid)):
+            return None
+        return sid
 
 
 def parse_basic(header: str | None) -> tuple[str, str] | None:

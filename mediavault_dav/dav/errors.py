@@ -18,14 +18,26 @@ from sqlalchemy import exc as sa_exc
 from wsgidav.dav_error import (
     HTTP_BAD_REQUEST,
     HTTP_CONFLICT,
+    HTTP_FORBIDDEN,
     HTTP_INTERNAL_ERROR,
+    HTTP_LOCKED,
     HTTP_NOT_FOUND,
+    HTTP_PRECONDITION_FAILED,
     DAVError,
 )
 from wsgidav.mw.base_mw import BaseMiddleware
 
 from mediavault_dav.db.errors import DatabaseError
-from mediavault_dav.vault.errors import Conflict, InvalidInput, NotFound, VaultError
+from mediavault_dav.vault.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    LimitExceeded,
+    Locked,
+    NotFound,
+    PreconditionFailed,
+    VaultError,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -36,6 +48,11 @@ _STATUS_BY_ERROR: tuple[tuple[type[VaultError], int], ...] = (
     (NotFound, HTTP_NOT_FOUND),
     (Conflict, HTTP_CONFLICT),
     (InvalidInput, HTTP_BAD_REQUEST),
+    (Forbidden, HTTP_FORBIDDEN),
+    (PreconditionFailed, HTTP_PRECONDITION_FAILED),
+    (Locked, HTTP_LOCKED),
+    # A per-user limit is a refusal of this request, not a server fault.
+    (LimitExceeded, HTTP_FORBIDDEN),
 )
 
 

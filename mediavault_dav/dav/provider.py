@@ -1,25 +1,43 @@
 """The DAV provider for a signed-in user's namespace.
 
-It resolves a request path to a resource class; it never sees another user's data
-because everything below the root is looked up through the signed-in account.
+It resolves a request path to a resource. Everything below the root is looked up
+through the signed-in account, so another user's data is never reachable: their
+paths are simply not there (404). Reference URLs, the keys of locks, carry the
+owner's id (``/~<id>/Files/...``) for the same reason.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, unquote
 
+from wsgidav import util
+from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, DAVError
 from wsgidav.dav_provider import DAVProvider, _DAVResource
 
+from mediavault_dav.blobs import BlobStore
 from mediavault_dav.dav.auth import ACCOUNT_KEY
+from mediavault_dav.dav.files import CREATED_KEY, FILES_ROOT, FolderResource, entry_resource, files_segments
 from mediavault_dav.dav.root import RootCollection
+from mediavault_dav.db.database import Database
+from mediavault_dav.vault import tree
+from mediavault_dav.vault.tree import FolderEntry
 
 _CACHE_KEY = "mediavault.resources"
 
 
 class MediaVaultProvider(DAVProvider):
+    def __init__(self, database: Database, blobs: BlobStore) -> None:
+        super().__init__()
+        self.database = database
+        self.blobs = blobs
+
     def is_readonly(self) -> bool:
-        # Until the folder tree arrives nothing below the root accepts writes.
-        return True
+        return False
+
+    def _user_id(self, environ: dict[str, Any]) -> int:
+        return environ[ACCOUNT_KEY].id
 
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> _DAVResource | None:
         if environ.get(ACCOUNT_KEY) is None:
@@ -30,11 +48,65 @@ class MediaVaultProvider(DAVProvider):
             cache[path] = self._resolve(path, environ)
         return cache[path]
 
+    def remember(self, path: str, resource: _DAVResource | None, environ: dict[str, Any]) -> None:
+        """Record a resource created or removed by this request for later lookups in it."""
+        environ.setdefault(_CACHE_KEY, {})[path] = resource
+
     def _resolve(self, path: str, environ: dict[str, Any]) -> _DAVResource | None:
-        segments = [segment for segment in path.split("/") if segment]
+        segments = files_segments(path)
+        if segments is not None:
+            with self.database.transaction() as session:
+                entry = tree.resolve(session, self._user_id(environ), segments)
+            if entry is None:
+                return None
+            shown = FILES_ROOT + "".join("/" + segment for segment in segments)
+            return entry_resource(shown, environ, entry)
         resource: _DAVResource | None = RootCollection("/", environ)
-        for segment in segments:
+        for segment in (part for part in path.split("/") if part):
             if resource is None or not resource.is_collection:
                 return None
             resource = resource.get_member(segment)
         return resource
+
+    # --- helpers for the resources ----------------------------------------
+
+    def ref_url(self, path: str, environ: dict[str, Any]) -> str:
+        return f"/~{self._user_id(environ)}" + quote(path)
+
+    def ref_url_to_path(self, ref_url: str) -> str:
+        if ref_url.startswith("/~"):
+            ref_url = "/" + ref_url[2:].partition("/")[2]
+        return unquote(ref_url)
+
+    def resolve_target(self, dest_path: str, environ: dict[str, Any]) -> tuple[FolderEntry, str]:
+        """The folder and name a COPY/MOVE Destination names; it must be in /Files/."""
+        segments = files_segments(dest_path.rstrip("/") or "/")
+        if not segments:
+            raise DAVError(HTTP_FORBIDDEN, "the destination must be inside /Files/")
+        parent = self.get_resource_inst(util.get_uri_parent(dest_path.rstrip("/")), environ)
+        if not isinstance(parent, FolderResource):
+            raise DAVError(HTTP_CONFLICT, "the destination's parent folder does not exist")
+        return parent.entry, segments[-1]
+
+    def locks_below(self, ref_url: str) -> list[dict[str, Any]]:
+        if self.lock_manager is None:
+            return []
+        return self.lock_manager.storage.get_lock_list(
+            ref_url.rstrip("/") or "/", include_root=False, include_children=True, token_only=False)
+
+    def drop_locks_at(self, path: str, environ: dict[str, Any]) -> None:
+        if self.lock_manager is not None:
+            self.lock_manager.remove_all_locks_from_url(self.ref_url(path, environ), recursive=True)
+
+    def custom_request_handler(self, environ: dict[str, Any], start_response: Any,
+                               default_handler: Any) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] not in ("COPY", "MOVE"):
+            return default_handler(environ, start_response)
+
+        def created_aware(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            # Native COPY/MOVE always report 204; RFC 4918 wants 201 for a new target.
+            if status.startswith("204") and environ.get(CREATED_KEY):
+                status = "201 Created"
+            return start_response(status, headers, exc_info)
+
+        return default_handler(environ, created_aware)

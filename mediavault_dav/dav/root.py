@@ -33,10 +33,15 @@ class RootCollection(DAVCollection):
     def get_member(self, name: str) -> DAVCollection | None:
         if name not in TOP_LEVEL_AREAS:
             return None
+        if name == FILES:
+            return self.provider.get_resource_inst("/" + FILES, self.environ)
         return AreaCollection(join_uri(self.path, name), self.environ)
 
     def get_display_name(self) -> str:
         return "MediaVault"
+
+    def prevent_locking(self) -> bool:
+        return True
 
 
 class AreaCollection(DAVCollection):
@@ -47,3 +52,6 @@ class AreaCollection(DAVCollection):
 
     def get_member_names(self) -> list[str]:
         return []
+
+    def prevent_locking(self) -> bool:
+        return True

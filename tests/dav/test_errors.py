@@ -27,6 +27,6 @@ def test_a_lost_database_is_a_503_with_retry_after_never_an_empty_listing(
 
 
 def test_the_wsgidav_version_is_not_advertised(alice_client: Client) -> None:
-    response = alice_client.request("PROPFIND", "/Nowhere")
+    response = alice_client.request("PROPFIND", "/Nowhere", headers={"Depth": "0"})
     assert response.status_code == 404
     assert "WsgiDAV" not in response.headers.get("Server", "") and "WsgiDAV/" not in response.text

@@ -46,8 +46,8 @@ def test_no_credentials_get_a_basic_challenge(anonymous_client: Client) -> None:
 
 
 def test_wrong_password_and_unknown_user_look_the_same(gateway: Gateway, alice_client: Client) -> None:
-    wrong = Client(gateway.url, ("alice", PASSWORD + "!")).request("PROPFIND", "/")
-    unknown = Client(gateway.url, ("mallory", PASSWORD)).request("PROPFIND", "/")
+    wrong = Client(gateway.url, ("alice", PASSWORD + "!")).request("PROPFIND", "/", headers={"Depth": "0"})
+    unknown = Client(gateway.url, ("mallory", PASSWORD)).request("PROPFIND", "/", headers={"Depth": "0"})
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.content == unknown.content
     assert wrong.headers["WWW-Authenticate"] == unknown.headers["WWW-Authenticate"]
@@ -74,10 +74,10 @@ def test_options_answers_without_credentials_on_every_path(anonymous_client: Cli
 def test_a_disabled_account_cannot_sign_in(gateway: Gateway, alice_client: Client, database) -> None:
     from mediavault_dav.vault import users
 
-    assert alice_client.request("PROPFIND", "/").status_code == 207
+    assert alice_client.request("PROPFIND", "/", headers={"Depth": "0"}).status_code == 207
     with database.transaction() as session:
         users.set_active(session, "alice", False)
-    assert alice_client.request("PROPFIND", "/").status_code == 401
+    assert alice_client.request("PROPFIND", "/", headers={"Depth": "0"}).status_code == 401
 
 
 def test_writes_to_the_root_are_refused_without_a_server_error(alice_client: Client) -> None:

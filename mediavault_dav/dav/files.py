@@ -1,0 +1,435 @@
+"""``/Files/``: the user's folder tree as DAV resources.
+
+Each resource is built from one row snapshot (getters run several times per member
+in a PROPFIND, so they must not query). A folder listing builds all member resources
+from one query and prefetches their dead properties and locks with one query each,
+so a PROPFIND Depth 1 costs the same number of statements for 10 or 10,000 members.
+
+Writes never expose a half-written file: a PUT to a new name gets a ``PendingFile``
+that exists only in this request until its bytes are durably stored, and then the
+row is created or switched in one transaction that re-checks If-Match / If-None-Match.
+DELETE, COPY and MOVE are handled natively in one transaction each.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from wsgidav import util, xml_tools
+from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_NOT_FOUND, DAVError
+from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
+from wsgidav.util import etree
+
+from mediavault_dav.blobs import BlobInfo, BlobWriter
+from mediavault_dav.vault import properties, tree
+from mediavault_dav.vault.errors import VaultError
+from mediavault_dav.vault.names import name_key, split_path
+from mediavault_dav.vault.tree import Entry, FileEntry, FolderEntry
+
+if TYPE_CHECKING:
+    from mediavault_dav.dav.provider import MediaVaultProvider
+
+_log = logging.getLogger(__name__)
+
+FILES_ROOT = "/Files"
+CREATED_KEY = "mediavault.created"  # set by native COPY/MOVE that made a new target
+_LOCK_PROPERTIES = ("{DAV:}lockdiscovery", "{DAV:}supportedlock")
+
+
+def _timestamp(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+class EntryResource(_DAVResource):
+    """What folders and files have in common: identity, properties, locks, native ops."""
+
+    provider: MediaVaultProvider
+    entry: Entry
+
+    def __init__(self, path: str, environ: dict[str, Any]) -> None:
+        super().__init__(path, environ)
+        self._dead: dict[str, bytes] | None = None
+        self._locks: list[dict[str, Any]] | None = None
+
+    # --- identity ----------------------------------------------------------
+
+    @property
+    def entry_key(self) -> properties.EntryKey:
+        return ("folder", self.entry.id) if isinstance(self.entry, FolderEntry) else ("file", self.entry.id)
+
+    def get_ref_url(self) -> str:
+        # Prefixed with the owner's id: locks of two users never meet.
+        return f"/~{self.entry.user_id}" + super().get_ref_url()
+
+    def get_display_name(self) -> str:
+        return self.entry.name or "Files"
+
+    def get_creation_date(self) -> float:
+        return _timestamp(self.entry.created_at)
+
+    def get_last_modified(self) -> float:
+        return _timestamp(self.entry.modified_at)
+
+    # --- dead properties and lock discovery from prefetched data -------------
+
+    def prefetch(self, dead: dict[str, bytes], locks: list[dict[str, Any]]) -> None:
+        self._dead, self._locks = dead, locks
+
+    def _dead_properties(self) -> dict[str, bytes]:
+        if self._dead is None:
+            with self.provider.database.transaction() as session:
+                self._dead = properties.load(session, [self.entry_key])[self.entry_key]
+        return self._dead
+
+    def get_property_names(self, *, is_allprop: bool) -> list[str]:
+        names = super().get_property_names(is_allprop=is_allprop)
+        return names + [name for name in self._dead_properties() if name not in names]
+
+    def get_property_value(self, name: str) -> Any:
+        if name == "{DAV:}lockdiscovery" and self._locks is not None and self.provider.lock_manager:
+            return _lock_discovery(self._locks, self.get_href())
+        if not name.startswith("{DAV:}"):
+            value = self._dead_properties().get(name)
+            if value is None:
+                raise DAVError(HTTP_NOT_FOUND)
+            return xml_tools.string_to_xml(value)
+        return super().get_property_value(name)
+
+    def set_property_value(self, name: str, value: Any, *, dry_run: bool = False) -> Any:
+        if name.startswith("{DAV:}") or name in _LOCK_PROPERTIES:
+            return super().set_property_value(name, value, dry_run=dry_run)
+        if dry_run:
+            return None
+        with self.provider.database.transaction() as session:
+            if value is None:
+                properties.remove(session, self.entry_key, name)
+            else:
+                properties.write(session, self.entry_key, name, etree.tostring(value))
+        self._dead = None
+        return None
+
+    def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
+        moment = _parse_time(time_stamp)
+        if dry_run:
+            return True
+        with self.provider.database.transaction() as session:
+            self.entry = tree.set_modified(session, self.entry, moment)
+        return True
+
+    # --- native DELETE, COPY, MOVE -------------------------------------------
+
+    def handle_delete(self) -> bool:
+        lock_manager = self.provider.lock_manager
+        if lock_manager is not None:
+            # WsgiDAV checked the parent only; nothing inside may be locked either.
+            lock_manager.check_write_permission(
+                url=self.get_ref_url(), depth="infinity",
+                token_list=self.environ["wsgidav.ifLockTokenList"],
+                principal=self.environ["wsgidav.user_name"],
+            )
+        with self.provider.database.transaction() as session:
+            tree.delete(session, self.entry)
+        self._drop_locks()
+        return True
+
+    def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> bool:
+        target_folder, target_name = self.provider.resolve_target(dest_path, self.environ)
+        with self.provider.database.transaction() as session:
+            replaced = tree.copy(session, self.entry, target_folder.id, target_name,
+                                 replace=self.environ.get("HTTP_OVERWRITE", "T") == "T",
+                                 recursive=depth_infinity)
+        self.environ[CREATED_KEY] = not replaced
+        return True
+
+    def handle_move(self, dest_path: str) -> bool:
+        target_folder, target_name = self.provider.resolve_target(dest_path, self.environ)
+        with self.provider.database.transaction() as session:
+            replaced = tree.move(session, self.entry, target_folder.id, target_name,
+                                 replace=self.environ.get("HTTP_OVERWRITE", "T") == "T")
+        self._drop_locks()  # locks stay with the URL they were taken on (RFC 4918 7.5)
+        if replaced:
+            self.provider.drop_locks_at(dest_path, self.environ)
+        self.environ[CREATED_KEY] = not replaced
+        return True
+
+    def _drop_locks(self) -> None:
+        if self.provider.lock_manager is not None:
+            self.provider.lock_manager.remove_all_locks_from_url(self.get_ref_url(), recursive=True)
+
+
+class FolderResource(EntryResource, DAVCollection):
+    entry: FolderEntry
+
+    def __init__(self, path: str, environ: dict[str, Any], entry: FolderEntry) -> None:
+        super().__init__(path, environ)
+        self.entry = entry
+        self._members: list[EntryResource] | None = None
+
+    def get_member_list(self) -> list[EntryResource]:
+        if self._members is None:
+            self._members = self._load_members()
+        return self._members
+
+    def _load_members(self) -> list[EntryResource]:
+        with self.provider.database.transaction() as session:
+            folders, files = tree.list_folder(session, self.entry)
+            members: list[EntryResource] = [
+                FolderResource(util.join_uri(self.path, folder.name), self.environ, folder)
+                for folder in folders
+            ]
+            members += [
+                FileResource(util.join_uri(self.path, file.name), self.environ, file)
+                for file in files
+            ]
+            dead = properties.load(session, [member.entry_key for member in members])
+        locks = self.provider.locks_below(self.get_ref_url())
+        by_root: dict[str, list[dict[str, Any]]] = {}
+        for lock in locks:
+            by_root.setdefault(lock["root"], []).append(lock)
+        for member in members:
+            member.prefetch(dead[member.entry_key], by_root.get(member.get_ref_url().rstrip("/"), []))
+        return members
+
+    def get_member_names(self) -> list[str]:
+        return [member.name for member in self.get_member_list()]
+
+    def get_member(self, name: str) -> EntryResource | None:
+        key = name_key(name)
+        for member in self.get_member_list():
+            if name_key(member.name) == key:
+                return member
+        return None
+
+    def get_etag(self) -> None:
+        return None
+
+    def create_empty_resource(self, name: str) -> DAVNonCollection:
+        if self.environ["REQUEST_METHOD"] == "PUT":
+            # Nothing becomes visible until the body is safely stored.
+            return PendingFile(util.join_uri(self.path, name), self.environ, self.entry, name)
+        # LOCK on an unmapped URL creates an empty resource (RFC 4918 7.3).
+        empty = self.provider.blobs.writer()
+        info = empty.finish()
+        with self.provider.database.transaction() as session:
+            entry = tree.store_file(session, self.entry.user_id, self.entry.id, name, info,
+                                    mime_type=tree.guess_mime_type(name, None), must_not_exist=True)
+        created = FileResource(util.join_uri(self.path, name), self.environ, entry)
+        self.provider.remember(created.path, created, self.environ)
+        return created
+
+    def create_collection(self, name: str) -> FolderResource:
+        with self.provider.database.transaction() as session:
+            folder = tree.create_folder(session, self.entry.user_id, self.entry.id, name)
+        created = FolderResource(util.join_uri(self.path, name), self.environ, folder)
+        self.provider.remember(created.path, created, self.environ)
+        return created
+
+    def support_recursive_delete(self) -> bool:
+        return True
+
+    def delete(self) -> None:
+        with self.provider.database.transaction() as session:
+            tree.delete(session, self.entry)
+        self._drop_locks()
+
+
+class FileResource(EntryResource, DAVNonCollection):
+    entry: FileEntry
+
+    def __init__(self, path: str, environ: dict[str, Any], entry: FileEntry) -> None:
+        super().__init__(path, environ)
+        self.entry = entry
+        self._upload: Upload | None = None
+
+    def get_content_length(self) -> int:
+        return self.entry.size
+
+    def get_content_type(self) -> str:
+        return self.entry.mime_type
+
+    def get_etag(self) -> str:
+        return self.entry.etag
+
+    def support_etag(self) -> bool:
+        return True
+
+    def support_ranges(self) -> bool:
+        return True
+
+    def get_content(self) -> BinaryIO:
+        try:
+            return self.provider.blobs.open(self.entry.hash)
+        except FileNotFoundError:
+            _log.error("blob %s of file %s is missing", self.entry.hash, self.entry.id)
+            raise DAVError(500, "the file's content is missing; an administrator has been told") from None
+
+    def begin_write(self, *, content_type: str | None = None) -> Upload:
+        conditional = any(key in self.environ for key in
+                          ("HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF"))
+        self._upload = Upload(self, self.entry.folder_id, self.entry.name, content_type,
+                              expected_version=self.entry.version if conditional else None)
+        return self._upload
+
+    def end_write(self, *, with_errors: bool) -> None:
+        if with_errors and self._upload is not None:
+            self._upload.abort()
+
+    def delete(self) -> None:
+        with self.provider.database.transaction() as session:
+            tree.delete(session, self.entry)
+        self._drop_locks()
+
+
+class PendingFile(DAVNonCollection):
+    """The target of a PUT to a new name, before its bytes are safe; then the file."""
+
+    provider: MediaVaultProvider
+
+    def __init__(self, path: str, environ: dict[str, Any], folder: FolderEntry, name: str) -> None:
+        super().__init__(path, environ)
+        self.folder = folder
+        self.name = name
+        self.entry: FileEntry | None = None
+        self._upload: Upload | None = None
+
+    def get_ref_url(self) -> str:
+        return f"/~{self.folder.user_id}" + super().get_ref_url()
+
+    def get_content_length(self) -> int:
+        return self.entry.size if self.entry else 0
+
+    def get_content_type(self) -> str:
+        return self.entry.mime_type if self.entry else tree.DEFAULT_MIME_TYPE
+
+    def get_etag(self) -> str | None:
+        return self.entry.etag if self.entry else None
+
+    def support_etag(self) -> bool:
+        return True
+
+    def get_content(self) -> BinaryIO:
+        raise DAVError(HTTP_NOT_FOUND)
+
+    def begin_write(self, *, content_type: str | None = None) -> Upload:
+        must_not_exist = self.environ.get("HTTP_IF_NONE_MATCH", "").strip() == "*"
+        self._upload = Upload(self, self.folder.id, self.name, content_type,
+                              must_not_exist=must_not_exist)
+        return self._upload
+
+    def end_write(self, *, with_errors: bool) -> None:
+        if with_errors and self._upload is not None:
+            self._upload.abort()
+
+    def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
+        if self.entry is None or dry_run:
+            return True
+        with self.provider.database.transaction() as session:
+            updated = tree.set_modified(session, self.entry, _parse_time(time_stamp))
+        assert isinstance(updated, FileEntry)
+        self.entry = updated
+        return True
+
+
+class Upload:
+    """The body of one PUT: streamed into a blob, then committed in one transaction."""
+
+    def __init__(self, resource: FileResource | PendingFile, folder_id: int, name: str,
+                 content_type: str | None, *, expected_version: int | None = None,
+                 must_not_exist: bool = False) -> None:
+        self._resource = resource
+        self._folder_id = folder_id
+        self._name = name
+        self._content_type = content_type
+        self._expected_version = expected_version
+        self._must_not_exist = must_not_exist
+        self._writer: BlobWriter | None = resource.provider.blobs.writer()
+        self._expected_length = _announced_length(resource.environ)
+
+    def write(self, chunk: bytes) -> None:
+        assert self._writer is not None
+        self._writer.write(chunk)
+
+    def close(self) -> None:
+        assert self._writer is not None
+        received = self._writer.bytes_written
+        if self._expected_length is not None and received != self._expected_length:
+            # The client went away mid-body: never store a truncated file.
+            self.abort()
+            raise DAVError(HTTP_BAD_REQUEST, f"expected {self._expected_length} bytes, received {received}")
+        info: BlobInfo = self._writer.finish()
+        self._writer = None
+        resource = self._resource
+        user_id = resource.entry.user_id if resource.entry else resource.folder.user_id  # type: ignore[union-attr]
+        with resource.provider.database.transaction() as session:
+            entry = tree.store_file(
+                session, user_id, self._folder_id, self._name, info,
+                mime_type=tree.guess_mime_type(self._name, self._content_type),
+                expected_version=self._expected_version, must_not_exist=self._must_not_exist,
+            )
+        resource.entry = entry
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.abort()
+            self._writer = None
+
+
+def _announced_length(environ: dict[str, Any]) -> int | None:
+    for key in ("CONTENT_LENGTH", "HTTP_X_EXPECTED_ENTITY_LENGTH"):
+        value = environ.get(key)
+        if value not in (None, ""):
+            try:
+                return int(value)
+            except ValueError:
+                raise DAVError(HTTP_BAD_REQUEST, f"invalid {key}") from None
+    return None
+
+
+def _parse_time(value: Any) -> datetime:
+    try:
+        if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
+            return datetime.fromtimestamp(float(value), UTC)
+        parsed = util.parse_time_string(str(value))
+        if parsed is None:
+            raise ValueError
+        return datetime.fromtimestamp(parsed, UTC)
+    except (ValueError, OverflowError, OSError):
+        raise DAVError(HTTP_BAD_REQUEST, "invalid modification time") from None
+
+
+def _lock_discovery(locks: list[dict[str, Any]], href: str) -> Any:
+    """The lockdiscovery element for direct locks, as WsgiDAV builds it."""
+    discovery = etree.Element("{DAV:}lockdiscovery")
+    for lock in locks:
+        active = etree.SubElement(discovery, "{DAV:}activelock")
+        etree.SubElement(etree.SubElement(active, "{DAV:}locktype"), "{DAV:}" + lock["type"])
+        etree.SubElement(etree.SubElement(active, "{DAV:}lockscope"), "{DAV:}" + lock["scope"])
+        etree.SubElement(active, "{DAV:}depth").text = lock["depth"]
+        if lock["owner"]:
+            active.append(xml_tools.string_to_xml(lock["owner"]))
+        remaining = max(0, int(lock["expire"] - datetime.now(UTC).timestamp()))
+        etree.SubElement(active, "{DAV:}timeout").text = f"Second-{remaining}"
+        token = etree.SubElement(active, "{DAV:}locktoken")
+        etree.SubElement(token, "{DAV:}href").text = lock["token"]
+        root = etree.SubElement(active, "{DAV:}lockroot")
+        etree.SubElement(root, "{DAV:}href").text = href
+    return discovery
+
+
+def entry_resource(path: str, environ: dict[str, Any], entry: Entry) -> EntryResource:
+    if isinstance(entry, FolderEntry):
+        return FolderResource(path, environ, entry)
+    return FileResource(path, environ, entry)
+
+
+def files_segments(path: str) -> list[str] | None:
+    """Segments below /Files for a path inside it, else None; names are checked."""
+    if path != FILES_ROOT and not path.startswith(FILES_ROOT + "/"):
+        return None
+    try:
+        return split_path(path[len(FILES_ROOT):])
+    except VaultError as error:
+        raise DAVError(HTTP_BAD_REQUEST, str(error)) from None
+
