@@ -141,3 +141,19 @@ def alice_client(gateway: Gateway, alice: users.Account) -> Client:
 @pytest.fixture
 def anonymous_client(gateway: Gateway) -> Client:
     return Client(gateway.url, None)
+
+
+@pytest.fixture
+def bob(database: Database) -> users.Account:
+    with database.transaction() as session:
+        return users.add_user(session, "bob", "bob@example.com", PASSWORD)
+
+
+@pytest.fixture
+def bob_client(gateway: Gateway, bob: users.Account) -> Client:
+    return Client(gateway.url, (bob.username, PASSWORD))
+
+
+@pytest.fixture
+def blob_root(settings: Settings) -> Path:
+    return settings.blob_root

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import queue
+import signal
+import shutil
 import socket
 import subprocess
 import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
+import pytest
 import requests
 
 TEST_SECRET = "test-session-secret-" + "x" * 32
@@ -49,3 +58,87 @@ def clean_environment(**extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(prefixes)}
     env.update(extra)
     return env
+
+
+def require_tool(name: str) -> str:
+    """The path of a client program the test drives.
+
+    In CI (``CI`` set, as ``.ci/run`` does) a missing tool fails the test, so a
+    broken image can never pass by skipping; on a developer's machine it skips with
+    the package to install.
+    """
+    path = shutil.which(name)
+    if path:
+        return path
+    message = f"{name} is not installed (Debian package: apt-get install {name})"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def propfind(client: Client, path: str, depth: str = "1") -> dict[str, ET.Element]:
+    """A PROPFIND's responses by decoded href, asserting it was a 207."""
+    response = client.request("PROPFIND", path, headers={"Depth": depth})
+    assert response.status_code == 207, (response.status_code, response.text[:500])
+    found: dict[str, ET.Element] = {}
+    for item in ET.fromstring(response.content).iter("{DAV:}response"):
+        href = item.findtext("{DAV:}href") or ""
+        found[unquote(urlparse(href).path)] = item
+    return found
+
+
+def blob_files(root: Path) -> list[Path]:
+    """Every stored blob below a blob root (not the in-flight uploads)."""
+    if not root.exists():
+        return []
+    return [path for path in root.rglob("*")
+            if path.is_file() and ".incoming" not in path.relative_to(root).parts]
+
+
+def blob_bytes(root: Path) -> int:
+    return sum(path.stat().st_size for path in blob_files(root))
+
+
+CONSOLE_SCRIPT = Path(sys.executable).parent / "mediavault-dav"
+
+
+@dataclasses.dataclass
+class ServeProcess:
+    process: subprocess.Popen[str]
+    url: str
+    output: list[str]
+
+    @property
+    def admin_password(self) -> str | None:
+        for line in self.output:
+            if line.strip().startswith("password:"):
+                return line.split(":", 1)[1].strip()
+        return None
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=60)
+
+
+def start_serve(env: dict[str, str], *args: str) -> ServeProcess:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(CONSOLE_SCRIPT), "serve", "--port", str(port), *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or []], daemon=True).start()
+    output: list[str] = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            if process.poll() is not None:
+                break
+            continue
+        output.append(line)
+        if "MediaVault DAV is serving" in line:
+            return ServeProcess(process, f"http://127.0.0.1:{port}", output)
+    process.kill()
+    raise AssertionError("serve did not start:\n" + "".join(output))

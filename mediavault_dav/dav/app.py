@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from wsgidav import util as wsgidav_util
+from wsgidav.dav_error import DAVError
 from wsgidav.dir_browser import WsgiDavDirBrowser
 from wsgidav.error_printer import ErrorPrinter
 from wsgidav.request_resolver import RequestResolver
@@ -13,7 +15,7 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 from mediavault_dav.blobs import LocalBlobStore
 from mediavault_dav.dav.auth import BasicAuthenticator
 from mediavault_dav.dav.errors import ErrorMapper
-from mediavault_dav.dav.limits import RequestLimits
+from mediavault_dav.dav.limits import PathGuard, RequestLimits
 from mediavault_dav.dav.lock_storage import PostgresLockStorage
 from mediavault_dav.dav.options import OptionsResponder
 from mediavault_dav.dav.provider import MediaVaultProvider
@@ -22,7 +24,22 @@ from mediavault_dav.db.database import Database
 from mediavault_dav.settings import Settings
 
 
-def build_app(settings: Settings, database: Database) -> WsgiDAVApp:
+class _ExpectedPutFailures(logging.Filter):
+    """Drop WsgiDAV's traceback for a PUT refused on purpose (412, 409, 400 ...)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage() != "PUT: byte copy failed" or not record.exc_info:
+            return True
+        error = record.exc_info[1]
+        return not (isinstance(error, DAVError) and error.value < 500)
+
+
+_request_server_log = logging.getLogger("wsgidav.request_server")
+if not any(isinstance(existing, _ExpectedPutFailures) for existing in _request_server_log.filters):
+    _request_server_log.addFilter(_ExpectedPutFailures())
+
+
+def build_app(settings: Settings, database: Database) -> PathGuard:
     # Error pages name the software; WsgiDAV's own CLI hides the version this way.
     wsgidav_util.public_wsgidav_info = "MediaVault DAV"
     provider = MediaVaultProvider(database, LocalBlobStore(settings.blob_root))
@@ -61,4 +78,4 @@ def build_app(settings: Settings, database: Database) -> WsgiDAVApp:
         "logging": {"enable": False},
         "dir_browser": {"enable": True, "response_trailer": "MediaVault DAV", "davmount": False},
     }
-    return WsgiDAVApp(config)
+    return PathGuard(WsgiDAVApp(config))

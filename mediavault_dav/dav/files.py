@@ -23,6 +23,7 @@ from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
 from wsgidav.util import etree
 
 from mediavault_dav.blobs import BlobInfo, BlobWriter
+from mediavault_dav.dav.errors import to_dav_error
 from mediavault_dav.vault import properties, tree
 from mediavault_dav.vault.errors import VaultError
 from mediavault_dav.vault.names import name_key, split_path
@@ -362,12 +363,15 @@ class Upload:
         self._writer = None
         resource = self._resource
         user_id = resource.entry.user_id if resource.entry else resource.folder.user_id  # type: ignore[union-attr]
-        with resource.provider.database.transaction() as session:
-            entry = tree.store_file(
-                session, user_id, self._folder_id, self._name, info,
-                mime_type=tree.guess_mime_type(self._name, self._content_type),
-                expected_version=self._expected_version, must_not_exist=self._must_not_exist,
-            )
+        try:
+            with resource.provider.database.transaction() as session:
+                entry = tree.store_file(
+                    session, user_id, self._folder_id, self._name, info,
+                    mime_type=tree.guess_mime_type(self._name, self._content_type),
+                    expected_version=self._expected_version, must_not_exist=self._must_not_exist,
+                )
+        except Exception as error:  # noqa: BLE001 - WsgiDAV turns anything but a DAVError into 500
+            raise to_dav_error(error) from None
         resource.entry = entry
 
     def abort(self) -> None:

@@ -1,6 +1,6 @@
 """Request hardening in front of WsgiDAV, whose defaults are permissive.
 
-- Paths: encoded separators (``%2F``, ``%5C``), NUL, and ``.``/``..`` segments are
+- Paths (``PathGuard``, outside WsgiDAV): encoded separators (``%2F``, ``%5C``), NUL, and ``.``/``..`` segments are
   refused with 400 before anything resolves them (cheroot leaves ``%2F`` encoded, and
   WsgiDAV would quietly collapse ``a/../b``). The Destination header gets the same.
 - XML bodies (PROPFIND, PROPPATCH, LOCK): at most 1 MiB (413), parsed with DTDs,
@@ -41,9 +41,6 @@ class RequestLimits(BaseMiddleware):
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
-        problem = _path_problem(environ)
-        if problem:
-            return _plain(start_response, "400 Bad Request", problem)
         if method == "PROPFIND":
             depth = environ.get("HTTP_DEPTH", "infinity").strip().lower()
             if depth not in ("0", "1", "infinity"):
@@ -73,12 +70,32 @@ class RequestLimits(BaseMiddleware):
         return self.next_app(environ, start_response)
 
 
+class PathGuard:
+    """Refuses unsafe request paths before WsgiDAV sees them.
+
+    It wraps the whole WsgiDAV application rather than sitting in its middleware
+    stack because WsgiDAV normalises ``a/../b`` to ``b`` before any middleware runs
+    (so ``..`` would be silently accepted), and its own 400 for a path escaping the
+    root is lost: ``WsgiDAVApp.__call__`` is a generator, so the body it returns is
+    never sent and the client hangs.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        problem = _path_problem(environ)
+        if problem:
+            return _plain(start_response, "400 Bad Request", problem)
+        return self.app(environ, start_response)
+
+
 def _path_problem(environ: dict[str, Any]) -> str | None:
     raw = environ.get("REQUEST_URI") or environ.get("RAW_URI") or ""
-    raw_path = raw.split("?", 1)[0]
+    raw_path = urlparse(raw).path if "://" in raw else raw.split("?", 1)[0]
     if _ENCODED_SEPARATOR.search(raw_path):
         return "encoded separators are not allowed in paths"
-    for candidate in (environ.get("PATH_INFO", ""), _destination_path(environ)):
+    for candidate in (unquote(raw_path), environ.get("PATH_INFO", ""), _destination_path(environ)):
         if candidate is None:
             continue
         if "\x00" in candidate or "\\" in candidate:

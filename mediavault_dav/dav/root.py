@@ -53,5 +53,9 @@ class AreaCollection(DAVCollection):
     def get_member_names(self) -> list[str]:
         return []
 
+    def get_member(self, name: str) -> None:
+        # WsgiDAV's default asks the provider for the path, which would ask us again.
+        return None
+
     def prevent_locking(self) -> bool:
         return True

@@ -2,67 +2,18 @@
 
 from __future__ import annotations
 
-import queue
-import signal
 import subprocess
 import sys
-import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support import clean_environment, free_port, run_cli
+from tests.support import CONSOLE_SCRIPT, ServeProcess, clean_environment, free_port, run_cli, start_serve
 
 pytestmark = pytest.mark.slow
-
-CONSOLE_SCRIPT = Path(sys.executable).parent / "mediavault-dav"
-
-
-@dataclass
-class ServeProcess:
-    process: subprocess.Popen[str]
-    url: str
-    output: list[str]
-
-    @property
-    def admin_password(self) -> str | None:
-        for line in self.output:
-            if line.strip().startswith("password:"):
-                return line.split(":", 1)[1].strip()
-        return None
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=60)
-
-
-def start_serve(env: dict[str, str], *args: str) -> ServeProcess:
-    port = free_port()
-    process = subprocess.Popen(
-        [str(CONSOLE_SCRIPT), "serve", "--port", str(port), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or []], daemon=True).start()
-    output: list[str] = []
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            if process.poll() is not None:
-                break
-            continue
-        output.append(line)
-        if "MediaVault DAV is serving" in line:
-            return ServeProcess(process, f"http://127.0.0.1:{port}", output)
-    process.kill()
-    raise AssertionError("serve did not start:\n" + "".join(output))
 
 
 @pytest.fixture

@@ -1,0 +1,97 @@
+"""The local blob store on a real directory: atomic, deduplicated, streamed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from mediavault_dav.blobs import EMPTY_SHA256, LocalBlobStore
+from mediavault_dav.blobs.local import INCOMING
+
+
+def _store(store: LocalBlobStore, data: bytes, chunk: int = 65536) -> str:
+    writer = store.writer()
+    for start in range(0, len(data), chunk):
+        writer.write(data[start:start + chunk])
+    return writer.finish().sha256
+
+
+def test_content_lands_under_its_hash_with_fan_out(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    data = os.urandom(200_000)
+    writer = store.writer()
+    writer.write(data)
+    info = writer.finish()
+    digest = hashlib.sha256(data).hexdigest()
+    assert info.sha256 == digest and info.size == len(data)
+    assert info.md5 == hashlib.md5(data).hexdigest() and info.sha1 == hashlib.sha1(data).hexdigest()
+    assert store.path_of(digest) == tmp_path / digest[:2] / digest[2:4] / digest
+    with store.open(digest) as blob:
+        assert blob.read() == data
+    assert list((tmp_path / INCOMING).iterdir()) == []
+
+
+def test_identical_content_is_stored_once(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    data = b"the same bytes" * 1000
+    first, second = _store(store, data), _store(store, data, chunk=7)
+    assert first == second
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == [store.path_of(first)]
+
+
+def test_the_empty_blob_has_the_well_known_hash(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    assert _store(store, b"") == EMPTY_SHA256
+    assert store.exists(EMPTY_SHA256)
+
+
+def test_an_aborted_write_leaves_nothing(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    writer = store.writer()
+    writer.write(os.urandom(100_000))
+    writer.abort()
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+    with pytest.raises(ValueError):
+        writer.write(b"more")
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "A" * 64, "abc", ""])
+def test_only_a_well_formed_hash_becomes_a_path(tmp_path: Path, name: str) -> None:
+    store = LocalBlobStore(tmp_path)
+    with pytest.raises(ValueError):
+        store.open(name)
+
+
+def test_a_missing_blob_is_a_file_not_found(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        LocalBlobStore(tmp_path).open("0" * 64)
+
+
+def test_a_symlink_planted_in_the_store_is_not_followed(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path / "blobs")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not a blob")
+    digest = "ab" * 32
+    store.path_of(digest).parent.mkdir(parents=True)
+    store.path_of(digest).symlink_to(secret)
+    with pytest.raises(OSError):
+        store.open(digest)
+
+
+def test_memory_does_not_grow_with_the_size_written(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    chunk = os.urandom(1024 * 1024)
+    tracemalloc.start()
+    try:
+        writer = store.writer()
+        for _ in range(64):
+            writer.write(chunk)
+        writer.finish()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024, peak
