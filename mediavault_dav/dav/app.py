@@ -15,8 +15,8 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 from mediavault_dav.blobs import LocalBlobStore
 from mediavault_dav.dav.auth import BasicAuthenticator
 from mediavault_dav.dav.errors import ErrorMapper
-from mediavault_dav.dav.limits import PathGuard, RequestLimits
-from mediavault_dav.dav.lock_storage import PostgresLockStorage
+from mediavault_dav.dav.limits import RequestGuard, RequestLimits
+from mediavault_dav.dav.lock_storage import LockSnapshotScope, PostgresLockStorage
 from mediavault_dav.dav.options import OptionsResponder
 from mediavault_dav.dav.provider import MediaVaultProvider
 from mediavault_dav.dav.proxy import ForwardedHeaders
@@ -39,7 +39,7 @@ if not any(isinstance(existing, _ExpectedPutFailures) for existing in _request_s
     _request_server_log.addFilter(_ExpectedPutFailures())
 
 
-def build_app(settings: Settings, database: Database) -> PathGuard:
+def build_app(settings: Settings, database: Database) -> RequestGuard:
     # Error pages name the software; WsgiDAV's own CLI hides the version this way.
     wsgidav_util.public_wsgidav_info = "MediaVault DAV"
     provider = MediaVaultProvider(database, LocalBlobStore(settings.blob_root))
@@ -60,6 +60,7 @@ def build_app(settings: Settings, database: Database) -> PathGuard:
             ErrorMapper,
             BasicAuthenticator,  # 401 before anything reads a body
             RequestLimits,
+            LockSnapshotScope,
             WsgiDavDirBrowser,
             RequestResolver,  # must stay last
         ],
@@ -78,4 +79,4 @@ def build_app(settings: Settings, database: Database) -> PathGuard:
         "logging": {"enable": False},
         "dir_browser": {"enable": True, "response_trailer": "MediaVault DAV", "davmount": False},
     }
-    return PathGuard(WsgiDAVApp(config))
+    return RequestGuard(WsgiDAVApp(config))

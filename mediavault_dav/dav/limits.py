@@ -1,6 +1,6 @@
 """Request hardening in front of WsgiDAV, whose defaults are permissive.
 
-- Paths (``PathGuard``, outside WsgiDAV): encoded separators (``%2F``, ``%5C``), NUL, and ``.``/``..`` segments are
+- Paths (``RequestGuard``, outside WsgiDAV): encoded separators (``%2F``, ``%5C``), NUL, and ``.``/``..`` segments are
   refused with 400 before anything resolves them (cheroot leaves ``%2F`` encoded, and
   WsgiDAV would quietly collapse ``a/../b``). The Destination header gets the same.
 - XML bodies (PROPFIND, PROPPATCH, LOCK): at most 1 MiB (413), parsed with DTDs,
@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlparse
 
 from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
+from wsgidav.dav_error import HTTP_BAD_REQUEST, DAVError
 from wsgidav.mw.base_mw import BaseMiddleware
 
 MAX_XML_BODY_BYTES = 1024 * 1024
@@ -53,7 +54,7 @@ class RequestLimits(BaseMiddleware):
                 return [_FINITE_DEPTH_BODY]
             environ["HTTP_DEPTH"] = depth
         if method == "MKCOL" and _has_body(environ):
-            return _plain(start_response, "415 Unsupported Media Type", "MKCOL does not take a body")
+            return _plain(start_response, "415 Unsupported Media Type", "MKCOL does not take a body", close=True)
         if method in XML_METHODS and _has_body(environ):
             body, error = _read_capped(environ)
             if error:
@@ -70,8 +71,12 @@ class RequestLimits(BaseMiddleware):
         return self.next_app(environ, start_response)
 
 
-class PathGuard:
-    """Refuses unsafe request paths before WsgiDAV sees them.
+class RequestGuard:
+    """Refuses unsafe request paths and ambiguous framing before WsgiDAV sees them.
+
+    A request with both Content-Length and Transfer-Encoding is refused (RFC 9112
+    6.3: the classic request-smuggling shape), and a body that turns out malformed
+    while it is read (bad chunk sizes) is a 400 rather than WsgiDAV's 500.
 
     It wraps the whole WsgiDAV application rather than sitting in its middleware
     stack because WsgiDAV normalises ``a/../b`` to ``b`` before any middleware runs
@@ -87,7 +92,34 @@ class PathGuard:
         problem = _path_problem(environ)
         if problem:
             return _plain(start_response, "400 Bad Request", problem)
+        if environ.get("HTTP_TRANSFER_ENCODING") and environ.get("CONTENT_LENGTH"):
+            return _plain(start_response, "400 Bad Request",
+                          "Content-Length and Transfer-Encoding may not both be sent", close=True)
+        if "wsgi.input" in environ:
+            environ["wsgi.input"] = _CheckedBody(environ["wsgi.input"])
         return self.app(environ, start_response)
+
+
+class _CheckedBody:
+    """The request body; a framing error while reading it is the client's (400)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._stream.read(size)
+        except ValueError:
+            raise DAVError(HTTP_BAD_REQUEST, "the request body is malformed") from None
+
+    def readline(self, size: int = -1) -> bytes:
+        try:
+            return self._stream.readline(size)
+        except ValueError:
+            raise DAVError(HTTP_BAD_REQUEST, "the request body is malformed") from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _path_problem(environ: dict[str, Any]) -> str | None:
@@ -144,11 +176,15 @@ def _read_capped(environ: dict[str, Any]) -> tuple[bytes, tuple[str, str] | None
         chunks.append(chunk)
 
 
-def _plain(start_response: Any, status: str, reason: str) -> list[bytes]:
+def _plain(start_response: Any, status: str, reason: str, *, close: bool = False) -> list[bytes]:
+    """A short text answer; the connection closes when an unread body may follow."""
     body = f"{status}: {reason}\n".encode()
-    start_response(status, [
+    headers = [
         ("Content-Type", "text/plain; charset=utf-8"),
         ("Content-Length", str(len(body))),
-        ("Connection", "close") if status.startswith("413") else ("X-Content-Type-Options", "nosniff"),
-    ])
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+    if close or status.startswith("413"):
+        headers.append(("Connection", "close"))
+    start_response(status, headers)
     return [body]

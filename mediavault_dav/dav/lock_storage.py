@@ -3,11 +3,24 @@
 WsgiDAV's LockManager keeps its checks in process memory; this storage is what
 several gateway processes share, and its ``create`` re-checks conflicts in the
 database so two processes cannot grant conflicting locks at the same moment.
+
+WsgiDAV asks for the locks of a URL and of each of its parents separately (nine
+lookups for one PUT), and does so while holding a process-wide lock. Within one
+request (``LockSnapshotScope``) the first lookup therefore loads all live locks of
+the signed-in user in one query and the rest are answered from that snapshot;
+any lock change in the request drops it. Another process's lock taken during the
+request is seen by the next request: the same window WsgiDAV's check-then-write
+always had.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+from wsgidav.mw.base_mw import BaseMiddleware
 
 from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_LOCKED, DAVError
 from wsgidav.lock_man.lock_manager import generate_lock_token, normalize_lock_root, validate_lock
@@ -20,6 +33,32 @@ from mediavault_dav.vault.errors import LimitExceeded, Locked
 class PostgresLockStorage:
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._request = threading.local()
+
+    # --- the per-request snapshot -------------------------------------------------
+
+    def begin_request(self) -> None:
+        self._request.snapshots = {}
+
+    def end_request(self) -> None:
+        self._request.snapshots = None
+
+    def _invalidate(self) -> None:
+        snapshots = getattr(self._request, "snapshots", None)
+        if snapshots:
+            snapshots.clear()
+
+    def _snapshot(self, root: str) -> list[dict[str, Any]] | None:
+        """All live locks of the user owning ``root`` (``/~<id>/...``), once per request."""
+        snapshots: dict[str, list[dict[str, Any]]] | None = getattr(self._request, "snapshots", None)
+        if snapshots is None or not root.startswith("/~"):
+            return None
+        end = root.find("/", 2)
+        owner = root if end < 0 else root[:end]
+        if owner not in snapshots:
+            with self._database.transaction() as session:
+                snapshots[owner] = locks.list_locks(session, owner, include_root=True, include_children=True)
+        return snapshots[owner]
 
     def __repr__(self) -> str:
         return "PostgresLockStorage"
@@ -50,6 +89,7 @@ class PostgresLockStorage:
         lock["expire"] = 0.0  # replaced below; validate_lock wants the key
         validate_lock(lock)
         try:
+            self._invalidate()
             with self._database.transaction() as session:
                 stored = locks.create(session, lock)
         except Locked as error:
@@ -60,6 +100,7 @@ class PostgresLockStorage:
         return lock
 
     def refresh(self, token: str, *, timeout: float | None) -> dict[str, Any]:
+        self._invalidate()
         with self._database.transaction() as session:
             refreshed = locks.refresh(session, token, timeout)
         if refreshed is None:
@@ -67,12 +108,41 @@ class PostgresLockStorage:
         return refreshed
 
     def delete(self, token: str) -> bool:
+        self._invalidate()
         with self._database.transaction() as session:
             return locks.delete(session, token)
 
     def get_lock_list(self, path: str, *, include_root: bool, include_children: bool,
                       token_only: bool) -> list[Any]:
-        with self._database.transaction() as session:
-            found = locks.list_locks(session, normalize_lock_root(path),
-                                     include_root=include_root, include_children=include_children)
+        root = normalize_lock_root(path)
+        if not root.startswith("/~") and not include_children:
+            return []  # every lock's root is a user's reference URL, "/~<id>/..."
+        snapshot = self._snapshot(root)
+        if snapshot is None:
+            with self._database.transaction() as session:
+                found = locks.list_locks(session, root, include_root=include_root,
+                                         include_children=include_children)
+        else:
+            now, prefix = time.time(), root.rstrip("/") + "/"
+            found = [dict(lock) for lock in snapshot if lock["expire"] > now and (
+                (include_root and lock["root"] == root)
+                or (include_children and lock["root"].startswith(prefix)))]
         return [lock["token"] for lock in found] if token_only else found
+
+
+class LockSnapshotScope(BaseMiddleware):
+    """Marks the span of one request for ``PostgresLockStorage``'s snapshot."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        storage = self.config.get("lock_storage")
+        if not isinstance(storage, PostgresLockStorage):
+            return self.next_app(environ, start_response)
+        return self._scoped(storage, environ, start_response)
+
+    def _scoped(self, storage: PostgresLockStorage, environ: dict[str, Any],
+                start_response: Any) -> Iterator[bytes]:
+        storage.begin_request()
+        try:
+            yield from self.next_app(environ, start_response)
+        finally:
+            storage.end_request()

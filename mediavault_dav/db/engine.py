@@ -5,7 +5,10 @@ Seed → here: max 20 → ``pool_size=20, max_overflow=0``; connect 2 s → libp
 idle 30 s → PostgreSQL's ``idle_session_timeout`` closes idle pooled sessions on the
 server side (SQLAlchemy's QueuePool has no idle reaper), the pool drops a connection
 that sat idle longer than that before handing it out, and LIFO checkout lets surplus
-connections actually go idle. Sessions run in UTC because the seed's ``sessions.expire``
+connections actually go idle. No pre-ping: it would add a round trip to every
+transaction, and the idle discard already keeps the server from closing a connection
+the pool hands out; after a PostgreSQL restart the first failed statement
+invalidates the whole pool (one 503, then fresh connections). Sessions run in UTC because the seed's ``sessions.expire``
 is a TIMESTAMP without time zone.
 """
 
@@ -53,7 +56,6 @@ def create_engine(settings: Settings, url: str) -> Engine:
         pool_size=settings.pool_max,
         max_overflow=0,
         pool_timeout=settings.pool_connection_timeout_ms / 1000,
-        pool_pre_ping=True,
         pool_use_lifo=True,
         connect_args=connect_args,
     )

@@ -81,9 +81,22 @@ def _file(row: sa.Row) -> FileEntry:
 # --- reading -----------------------------------------------------------------
 
 
+_FILE_COLUMNS_PREFIXED = (
+    "e.id AS file_id, e.user_id AS file_user_id, e.folder_id AS file_folder_id, e.name AS file_name, "
+    "e.hash AS file_hash, e.size_bytes AS file_size_bytes, e.version AS file_version, "
+    "m.mime_type AS file_mime_type, e.media_file_id AS file_media_file_id, "
+    "e.created_at AS file_created_at, e.modified_at AS file_modified_at"
+)
+
+
 def resolve(session: Session, user_id: int, segments: Sequence[str]) -> Entry | None:
-    """The entry at ``segments`` below the user's root, in at most two statements."""
-    deepest = session.execute(
+    """The entry at ``segments`` below the user's root, in one statement.
+
+    The recursive walk finds the deepest existing folder along the path; when it
+    stops one short of the end, the last segment is looked up as a file of that
+    folder in the same statement (a GET costs one round trip, not two).
+    """
+    row = session.execute(
         sa.text(
             f"""
             WITH RECURSIVE walk(depth, id) AS (
@@ -93,20 +106,27 @@ def resolve(session: Session, user_id: int, segments: Sequence[str]) -> Entry | 
                 JOIN folders f ON f.parent_id = w.id AND f.user_id = :user
                  AND f.name_key = normalize((CAST(:segments AS text[]))[w.depth + 1], NFC)
                 WHERE w.depth < :count
+            ), deepest AS (
+                SELECT depth, id FROM walk ORDER BY depth DESC LIMIT 1
             )
-            SELECT walk.depth, {_FOLDER_COLUMNS} FROM walk JOIN folders f ON f.id = walk.id
-            ORDER BY walk.depth DESC LIMIT 1
+            SELECT deepest.depth, {_FOLDER_COLUMNS}, {_FILE_COLUMNS_PREFIXED}
+            FROM deepest JOIN folders f ON f.id = deepest.id
+            LEFT JOIN files e ON deepest.depth = :count - 1 AND e.user_id = :user AND e.folder_id = f.id
+                 AND e.name_key = normalize((CAST(:segments AS text[]))[:count], NFC)
+            LEFT JOIN media_files m ON m.id = e.media_file_id
             """
         ),
         {"user": user_id, "segments": list(segments), "count": len(segments)},
     ).one_or_none()
-    if deepest is None:
+    if row is None:
         raise NotFound("the user has no root folder")
-    if deepest.depth == len(segments):
-        return _folder(deepest)
-    if deepest.depth < len(segments) - 1:
+    if row.depth == len(segments):
+        return _folder(row)
+    if row.depth < len(segments) - 1 or row.file_id is None:
         return None
-    return find_file(session, user_id, deepest.id, segments[-1])
+    return FileEntry(row.file_id, row.file_user_id, row.file_folder_id, row.file_name, row.file_hash,
+                     row.file_size_bytes, row.file_version, row.file_mime_type, row.file_media_file_id,
+                     row.file_created_at, row.file_modified_at)
 
 
 def find_file(session: Session, user_id: int, folder_id: int, name: str) -> FileEntry | None:
@@ -148,6 +168,16 @@ def _lock_folder(session: Session, user_id: int, folder_id: int) -> None:
         raise Conflict("the parent folder no longer exists")
 
 
+def _lock_and_touch_folder(session: Session, user_id: int, folder_id: int) -> None:
+    """``_lock_folder`` and the parent's new modification time in one statement."""
+    found = session.execute(
+        sa.text("UPDATE folders SET modified_at = now() WHERE id = :id AND user_id = :user RETURNING id"),
+        {"id": folder_id, "user": user_id},
+    ).one_or_none()
+    if found is None:
+        raise Conflict("the parent folder no longer exists")
+
+
 def _name_taken_by_folder(session: Session, user_id: int, parent_id: int, name: str) -> bool:
     return session.execute(
         sa.text("SELECT 1 FROM folders WHERE user_id = :user AND parent_id = :parent "
@@ -180,8 +210,8 @@ def guess_mime_type(name: str, declared: str | None) -> str:
     return DEFAULT_MIME_TYPE
 
 
-def _catalogue(session: Session, user_id: int, blob: BlobInfo, mime_type: str) -> int:
-    """The user's media_files row for this content (created on first sight)."""
+def _catalogue(session: Session, user_id: int, blob: BlobInfo, mime_type: str) -> sa.Row:
+    """The user's media_files row (id, mime_type) for this content, created on first sight."""
     return session.execute(
         sa.text(
             """
@@ -190,12 +220,12 @@ def _catalogue(session: Session, user_id: int, blob: BlobInfo, mime_type: str) -
             ON CONFLICT ON CONSTRAINT uq_media_files_uploaded_by_sha256 DO UPDATE
                SET md5 = COALESCE(media_files.md5, EXCLUDED.md5),
                    sha1 = COALESCE(media_files.sha1, EXCLUDED.sha1)
-            RETURNING id
+            RETURNING id, mime_type
             """
         ),
         {"user": user_id, "sha256": blob.sha256, "md5": blob.md5, "sha1": blob.sha1,
          "size": blob.size, "mime": mime_type},
-    ).scalar_one()
+    ).one()
 
 
 def store_file(
@@ -216,25 +246,27 @@ def store_file(
     nobody changed it since. ``must_not_exist`` (If-None-Match: *) likewise.
     """
     check_name(name)
-    media_file_id = _catalogue(session, user_id, blob, mime_type)
-    _lock_folder(session, user_id, folder_id)
+    media = _catalogue(session, user_id, blob, mime_type)
+    _lock_and_touch_folder(session, user_id, folder_id)
     if _name_taken_by_folder(session, user_id, folder_id, name):
         raise Conflict(f"{name!r} is a folder")
     values = {"user": user_id, "folder": folder_id, "name": name, "hash": blob.sha256,
-              "media": media_file_id, "size": blob.size, "version": expected_version}
+              "media": media.id, "size": blob.size, "version": expected_version}
+    returning = ("RETURNING e.id, e.user_id, e.folder_id, e.name, e.hash, e.size_bytes, e.version, "
+                 "e.media_file_id, e.created_at, e.modified_at")
     if expected_version is not None:
         statement = """
             UPDATE files AS e SET hash = :hash, media_file_id = :media, size_bytes = :size,
                    version = e.version + 1, modified_at = now()
             WHERE e.user_id = :user AND e.folder_id = :folder AND e.name_key = normalize(:name, NFC)
               AND e.version = :version
-            RETURNING e.id"""
+            """
     elif must_not_exist:
         statement = """
             INSERT INTO files AS e (user_id, folder_id, name, hash, media_file_id, size_bytes)
             VALUES (:user, :folder, :name, :hash, :media, :size)
             ON CONFLICT ON CONSTRAINT uq_files_user_id_folder_id_name_key DO NOTHING
-            RETURNING e.id"""
+            """
     else:
         statement = """
             INSERT INTO files AS e (user_id, folder_id, name, hash, media_file_id, size_bytes)
@@ -242,12 +274,12 @@ def store_file(
             ON CONFLICT ON CONSTRAINT uq_files_user_id_folder_id_name_key DO UPDATE
                SET hash = EXCLUDED.hash, media_file_id = EXCLUDED.media_file_id,
                    size_bytes = EXCLUDED.size_bytes, version = e.version + 1, modified_at = now()
-            RETURNING e.id"""
-    file_id = session.execute(sa.text(statement), values).scalar_one_or_none()
-    if file_id is None:
+            """
+    row = session.execute(sa.text(statement + returning), values).one_or_none()
+    if row is None:
         raise PreconditionFailed("the file was changed by someone else meanwhile")
-    _touch_folder(session, folder_id)
-    return _file_by_id(session, user_id, file_id)
+    return FileEntry(row.id, row.user_id, row.folder_id, row.name, row.hash, row.size_bytes,
+                     row.version, media.mime_type, row.media_file_id, row.created_at, row.modified_at)
 
 
 def _file_by_id(session: Session, user_id: int, file_id: int) -> FileEntry:

@@ -231,3 +231,35 @@ def test_a_user_cannot_hold_more_than_the_lock_limit(
     status, _ = _lock(alice_client, "/Files/one-too-many.txt")
     assert status == 403
     assert alice_client.request("PUT", "/Files/one-too-many.txt", data=b"still writable").status_code == 204
+
+
+def _raw_exchange(client: Client, request: bytes) -> bytes:
+    import socket
+    url = urlparse(client.base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=30) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+            if b"\r\n\r\n" in received:
+                head, _, rest = received.partition(b"\r\n\r\n")
+                length = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:")]
+                if length and len(rest) >= length[0]:
+                    break
+    return received
+
+
+@pytest.mark.parametrize("framing", [
+    b"Transfer-Encoding: chunked\r\nContent-Length: 11\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    b"Transfer-Encoding: chunked\r\n\r\nzz-not-a-size\r\nhello\r\n0\r\n\r\n",
+])
+def test_ambiguous_or_malformed_body_framing_is_a_400_and_stores_nothing(
+        alice_client: Client, database: Database, blob_root: Path, framing: bytes) -> None:
+    authorization = requests_auth_header(alice_client)["Authorization"].encode()
+    request = (b"PUT /Files/smuggled.txt HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + authorization
+               + b"\r\n" + framing)
+    response = _raw_exchange(alice_client, request)
+    assert response.startswith(b"HTTP/1.1 400"), response[:200]
+    assert alice_client.request("HEAD", "/Files/smuggled.txt").status_code == 404
+    assert blob_files(blob_root) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -17,12 +18,13 @@ SUITES = ("basic", "copymove", "props", "locks", "http")
 _SUMMARY = re.compile(r"<- summary for `(\w+)': of (\d+) tests run: (\d+) passed, (\d+) failed")
 
 
-def test_litmus_passes_every_test_of_every_suite(gateway: Gateway, alice: Account) -> None:
+def test_litmus_passes_every_test_of_every_suite(gateway: Gateway, alice: Account, tmp_path: Path) -> None:
     litmus = require_tool("litmus")
     result = subprocess.run(
         [litmus, "-k", gateway.url.rstrip("/") + "/Files/", alice.username, PASSWORD],
         env={"TESTS": " ".join(SUITES), "PATH": "/usr/bin:/bin"},
         capture_output=True, text=True, timeout=600, check=False,
+        cwd=tmp_path,  # litmus writes debug.log and child.log into its working directory
     )
     output = result.stdout + result.stderr
     summaries = {suite: (int(run), int(passed), int(failed))

@@ -20,7 +20,32 @@ def test_pool_is_twenty_connections_without_overflow_and_a_two_second_wait(setti
         assert engine.pool.size() == 20
         assert engine.pool._max_overflow == 0  # noqa: SLF001 - no public accessor
         assert engine.pool._timeout == 2.0  # noqa: SLF001
-        assert engine.pool._pre_ping is True  # noqa: SLF001
+    finally:
+        engine.dispose()
+
+
+def test_after_the_server_drops_connections_one_statement_fails_then_the_pool_recovers(
+        settings: Settings, admin_url: str) -> None:
+    """No pre-ping (a round trip per transaction): a lost connection costs one 503."""
+    import psycopg
+    import sqlalchemy as sa
+    from sqlalchemy import exc
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(settings, settings.database_url or "")
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        name = make_url(settings.database_url or "").database
+        admin = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+        with pytest.raises(exc.DBAPIError) as failure, engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        assert failure.value.connection_invalidated
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT 1")).scalar_one() == 1
     finally:
         engine.dispose()
 
