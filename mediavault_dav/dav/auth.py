@@ -5,14 +5,15 @@ plaintext-equivalent secret, impossible with argon2 hashes) and answers a malfor
 Authorization header with a 500. Order of checks:
 
 1. a signed session cookie (``mediavault.sid``, express-session's ``s:<sid>.<sig>``
-   format) naming a live row of the ``sessions`` table — one lookup, no hashing;
-2. Basic credentials remembered by the in-process ``CredentialCache`` — one
-   lookup, no hashing;
+   format) naming a live row of the ``sessions`` table — no hashing, and no lookup
+   while the in-process ``CredentialCache`` checked it less than two seconds ago;
+2. Basic credentials remembered by the ``CredentialCache`` — likewise;
 3. Basic credentials verified with passlib (argon2id); on success the pair is
    remembered and a session cookie is issued.
 
-Every path re-validates against the user's row, so a changed password or a disabled
-account stops working at once. Without valid credentials the answer is 401 with a
+Remembered sign-ins are re-validated against the user's row at least every two
+seconds (``credentials.REVALIDATE_SECONDS``), so a changed password or a disabled
+account stops working within seconds. Without valid credentials the answer is 401 with a
 Basic challenge, the same body and about the same time whether the user is unknown,
 disabled or the password wrong. OPTIONS never gets here (dav/options.py).
 """
@@ -35,7 +36,7 @@ from mediavault_dav.dav.proxy import CLIENT_ADDRESS_KEY
 from mediavault_dav.db.database import Database
 from mediavault_dav.settings import Settings
 from mediavault_dav.vault import sessions, users
-from mediavault_dav.vault.credentials import CredentialCache
+from mediavault_dav.vault.credentials import CredentialCache, basic_secret, session_secret
 from mediavault_dav.vault.users import Account
 
 _log = logging.getLogger(__name__)
@@ -92,8 +93,20 @@ class BasicAuthenticator(BaseMiddleware):
         sid = self._session_id(environ.get("HTTP_COOKIE", ""))
         if sid is None:
             return None
-        with self._database.transaction() as session:
-            account = sessions.resume(session, sid)
+        secret = session_secret(sid)
+        remembered = self._cache.lookup(secret)
+        if remembered is not None and remembered.is_fresh:
+            account: Account | None = remembered.account
+        else:
+            with self._database.transaction() as session:
+                account = sessions.resume(session, sid)
+            if account is None:
+                self._cache.forget(secret)
+                return None
+            if remembered is None:
+                self._cache.remember(secret, account, "")
+            else:
+                self._cache.revalidated(secret, account)
         if account is None:
             return None
         if credentials is not None and credentials[0].lower() != account.username.lower():
@@ -101,20 +114,24 @@ class BasicAuthenticator(BaseMiddleware):
         return account
 
     def _from_credentials(self, username: str, password: str) -> tuple[Account | None, str | None]:
-        remembered = self._cache.lookup(username, password)
+        secret = basic_secret(username, password)
+        remembered = self._cache.lookup(secret)
         if remembered is not None:
+            if remembered.is_fresh:
+                return remembered.account, None
             with self._database.transaction() as session:
-                account = users.account_if_current(session, remembered.user_id, remembered.stamp)
+                account = users.account_if_current(session, remembered.account.id, remembered.stamp)
             if account is not None:
+                self._cache.revalidated(secret, account)
                 return account, None
-            self._cache.forget(username, password)
+            self._cache.forget(secret)
         with self._database.transaction() as session:
             account = users.authenticate(session, username, password)
             if account is None:
                 return None, None
             stamp = users.stamp_of(session, account.id)
             sid = sessions.start(session, account, self._ttl_ms, secure=self._secure)
-        self._cache.remember(username, password, account.id, stamp)
+        self._cache.remember(secret, account, stamp)
         return account, self._cookie(sid)
 
     # --- cookies --------------------------------------------------------------
