@@ -53,6 +53,7 @@ class EntryResource(_DAVResource):
         super().__init__(path, environ)
         self._dead: dict[str, bytes] | None = None
         self._locks: list[dict[str, Any]] | None = None
+        self._ref_url: str | None = None
 
     # --- identity ----------------------------------------------------------
 
@@ -61,8 +62,11 @@ class EntryResource(_DAVResource):
         return ("folder", self.entry.id) if isinstance(self.entry, FolderEntry) else ("file", self.entry.id)
 
     def get_ref_url(self) -> str:
-        # Prefixed with the owner's id: locks of two users never meet.
-        return f"/~{self.entry.user_id}" + super().get_ref_url()
+        # Prefixed with the owner's id: locks of two users never meet. Computed once:
+        # WsgiDAV asks for it for every property of every member of a listing.
+        if self._ref_url is None:
+            self._ref_url = f"/~{self.entry.user_id}" + super().get_ref_url()
+        return self._ref_url
 
     def get_display_name(self) -> str:
         return self.entry.name or "Files"
@@ -91,6 +95,14 @@ class EntryResource(_DAVResource):
     def get_property_value(self, name: str) -> Any:
         if name == "{DAV:}lockdiscovery" and self._locks is not None and self.provider.lock_manager:
             return _lock_discovery(self._locks, self.get_href())
+        live = _LIVE_PROPERTIES.get(name)
+        if live is not None:
+            # The common live properties straight from the row snapshot (WsgiDAV's
+            # generic path re-derives the reference URL for each one).
+            value = live(self)
+            if value is None:
+                raise DAVError(HTTP_NOT_FOUND)
+            return value
         if not name.startswith("{DAV:}"):
             value = self._dead_properties().get(name)
             if value is None:
@@ -378,6 +390,29 @@ class Upload:
         if self._writer is not None:
             self._writer.abort()
             self._writer = None
+
+
+def _resource_type(resource: EntryResource) -> Any:
+    if not resource.is_collection:
+        return ""
+    element = etree.Element("{DAV:}resourcetype")
+    etree.SubElement(element, "{DAV:}collection")
+    return element
+
+
+def _file_only(read: Any) -> Any:
+    return lambda resource: read(resource) if isinstance(resource, FileResource) else None
+
+
+_LIVE_PROPERTIES: dict[str, Any] = {
+    "{DAV:}creationdate": lambda resource: util.get_rfc3339_time(resource.get_creation_date()),
+    "{DAV:}getlastmodified": lambda resource: util.get_rfc1123_time(resource.get_last_modified()),
+    "{DAV:}displayname": lambda resource: resource.get_display_name(),
+    "{DAV:}resourcetype": _resource_type,
+    "{DAV:}getcontentlength": _file_only(lambda resource: str(resource.entry.size)),
+    "{DAV:}getcontenttype": _file_only(lambda resource: resource.entry.mime_type),
+    "{DAV:}getetag": _file_only(lambda resource: resource.entry.etag),
+}
 
 
 def _announced_length(environ: dict[str, Any]) -> int | None:

@@ -19,6 +19,7 @@ from wsgidav.dav_provider import DAVProvider, _DAVResource
 from mediavault_dav.blobs import BlobStore
 from mediavault_dav.dav.auth import ACCOUNT_KEY
 from mediavault_dav.dav.files import CREATED_KEY, FILES_ROOT, FolderResource, entry_resource, files_segments
+from mediavault_dav.dav import propfind
 from mediavault_dav.dav.root import RootCollection
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import tree
@@ -100,7 +101,12 @@ class MediaVaultProvider(DAVProvider):
 
     def custom_request_handler(self, environ: dict[str, Any], start_response: Any,
                                default_handler: Any) -> Iterable[bytes]:
-        if environ["REQUEST_METHOD"] not in ("COPY", "MOVE"):
+        method = environ["REQUEST_METHOD"]
+        if method == "PROPFIND":
+            resource = self.get_resource_inst(environ["PATH_INFO"], environ)
+            if propfind.handles(resource, environ):
+                return propfind.respond(resource, environ, start_response)  # type: ignore[arg-type]
+        if method not in ("COPY", "MOVE"):
             return default_handler(environ, start_response)
 
         def created_aware(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

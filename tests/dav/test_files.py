@@ -374,3 +374,40 @@ def test_a_lock_on_one_users_path_does_not_touch_the_same_path_of_another(
 
 _LOCK_BODY = (b'<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>'
               b"<D:locktype><D:write/></D:locktype><D:owner>test</D:owner></D:lockinfo>")
+
+
+def test_a_big_listing_is_streamed_not_built_whole(alice_client: Client, database: Database, blob_root: Path) -> None:
+    from mediavault_dav.blobs import LocalBlobStore
+    from mediavault_dav.vault import tree
+
+    writer = LocalBlobStore(blob_root).writer()
+    writer.write(b"same")
+    blob = writer.finish()
+    with database.transaction() as session:
+        user_id = session.execute(sa.text("SELECT id FROM users WHERE username = 'alice'")).scalar_one()
+        root = tree.resolve(session, user_id, [])
+        assert isinstance(root, tree.FolderEntry)
+        folder = tree.create_folder(session, user_id, root.id, "Many")
+        for number in range(1500):
+            tree.store_file(session, user_id, folder.id, f"n{number:04d}.txt", blob, mime_type="text/plain")
+    response = alice_client.request("PROPFIND", "/Files/Many/", headers={"Depth": "1"}, stream=True)
+    assert response.status_code == 207
+    assert response.headers.get("Transfer-Encoding") == "chunked" and "Content-Length" not in response.headers
+    import xml.etree.ElementTree as ET
+    responses = ET.fromstring(response.raw.read(decode_content=True)).findall("{DAV:}response")
+    assert len(responses) == 1501
+    assert responses[-1].findtext(".//{DAV:}getcontentlength") == "4"
+
+
+def test_propname_lists_names_without_values(alice_client: Client) -> None:
+    _put(alice_client, "/Files/named.txt", b"abc")
+    alice_client.request("PROPPATCH", "/Files/named.txt", data=_proppatch("mood", "calm"))
+    body = b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:propname/></D:propfind>'
+    response = alice_client.request("PROPFIND", "/Files/named.txt", data=body, headers={"Depth": "0"})
+    assert response.status_code == 207
+    import xml.etree.ElementTree as ET
+    prop = ET.fromstring(response.content).find(".//{DAV:}prop")
+    assert prop is not None
+    tags = {child.tag for child in prop}
+    assert {"{DAV:}getcontentlength", "{DAV:}getetag", "{urn:example:test}mood"} <= tags
+    assert all(not (child.text or "").strip() and len(child) == 0 for child in prop)

@@ -14,7 +14,7 @@ import requests
 from mediavault_dav.server import Gateway
 from mediavault_dav.settings import Settings
 from mediavault_dav.vault.users import Account
-from tests.support import PASSWORD, TEST_SECRET, Client, ServeProcess, clean_environment, start_serve
+from tests.support import PASSWORD, TEST_SECRET, Client, ServeProcess, clean_environment, propfind, start_serve
 
 pytestmark = pytest.mark.slow
 
@@ -119,7 +119,6 @@ def test_killing_the_server_mid_put_leaves_the_old_version_or_nothing(
             assert response.status_code == 200 and response.content == original
         else:
             assert response.status_code == 404
-        listing = client.request("PROPFIND", "/Files/", headers={"Depth": "1"}).text
-        assert listing.count("<d:response>") + listing.count("<D:response>") == (2 if existing else 1)
+        assert len(propfind(client, "/Files/")) == (2 if existing else 1)
     finally:
         restarted.stop()

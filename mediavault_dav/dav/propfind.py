@@ -1,0 +1,101 @@
+"""PROPFIND on ``/Files/`` answered as a stream, one ``<response>`` at a time.
+
+WsgiDAV builds the whole multistatus tree in memory and serialises it at the end:
+listing a folder of 10,000 files took the process from 90 MiB to 440 MiB. Here the
+member rows (with their dead properties and locks) are loaded first — so a database
+failure is still a clean 503, never a truncated 207 — and then each member's
+``<response>`` is built, serialised and sent in 64 KiB batches, so the XML never
+exists whole. Property values come from the same resource methods WsgiDAV's own
+handler uses; only the assembly differs. Requests this path does not cover (Depth
+infinity when enabled, an ``If`` header, resources outside ``/Files/``) go to
+WsgiDAV's handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from wsgidav import util, xml_tools
+from wsgidav.dav_error import HTTP_BAD_REQUEST, DAVError
+from wsgidav.util import etree
+
+from mediavault_dav.dav.files import EntryResource
+
+_BATCH_BYTES = 64 * 1024
+_HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<D:multistatus xmlns:D="DAV:">'
+_TAIL = b"</D:multistatus>"
+
+
+def handles(resource: Any, environ: dict[str, Any]) -> bool:
+    return (isinstance(resource, EntryResource)
+            and environ.get("HTTP_DEPTH") in ("0", "1")
+            and not environ.get("HTTP_IF"))
+
+
+def respond(resource: EntryResource, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    mode, names = _requested(environ)
+    members: list[EntryResource] = [resource]
+    if environ["HTTP_DEPTH"] == "1" and resource.is_collection:
+        members += resource.get_member_list()  # type: ignore[attr-defined]
+    first = _response_xml(resource, mode, names)  # loads the resource's own dead properties
+    start_response("207 Multi-Status", [
+        ("Content-Type", "application/xml; charset=utf-8"),
+        ("Date", util.get_rfc1123_time()),
+    ])
+    return _stream(first, members[1:], mode, names)
+
+
+def _stream(first: bytes, members: list[EntryResource], mode: str,
+            names: list[str] | None) -> Iterator[bytes]:
+    batch = [_HEAD, first]
+    size = len(first)
+    for member in members:
+        piece = _response_xml(member, mode, names)
+        batch.append(piece)
+        size += len(piece)
+        if size >= _BATCH_BYTES:
+            yield b"".join(batch)
+            batch, size = [], 0
+    batch.append(_TAIL)
+    yield b"".join(batch)
+
+
+def _response_xml(resource: EntryResource, mode: str, names: list[str] | None) -> bytes:
+    holder = xml_tools.make_multistatus_el()
+    if mode == "named":
+        found = resource.get_properties("named", name_list=names)
+    else:
+        found = resource.get_properties(mode)
+    util.add_property_response(holder, resource.get_href(), found)
+    return b"".join(etree.tostring(response, encoding="UTF-8") for response in holder)
+
+
+def _requested(environ: dict[str, Any]) -> tuple[str, list[str] | None]:
+    """("allprop" | "name" | "named", names) from the body, as WsgiDAV reads it."""
+    request = util.parse_xml_body(environ, allow_empty=True)
+    if request is None:
+        return "allprop", None
+    if request.tag != "{DAV:}propfind":
+        raise DAVError(HTTP_BAD_REQUEST, "the body is not a DAV:propfind")
+    mode: str | None = None
+    names: list[str] = []
+    for node in request:
+        if node.tag == "{DAV:}allprop":
+            mode = _only(mode, "allprop")
+        elif node.tag in ("{DAV:}propname", "{DAV:}name"):
+            mode = _only(mode, "name")
+        elif node.tag == "{DAV:}prop":
+            if mode not in (None, "named"):
+                raise DAVError(HTTP_BAD_REQUEST, "prop cannot be combined with allprop or propname")
+            mode = "named"
+            names += [child.tag for child in node if isinstance(child.tag, str)]
+    if mode is None:  # <propfind/> with nothing we know inside: as WsgiDAV, no properties
+        return "named", names
+    return mode, names if mode == "named" else None
+
+
+def _only(current: str | None, wanted: str) -> str:
+    if current is not None:
+        raise DAVError(HTTP_BAD_REQUEST, "allprop, propname and prop are mutually exclusive")
+    return wanted
