@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import queue
@@ -14,6 +15,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -142,3 +144,16 @@ def start_serve(env: dict[str, str], *args: str) -> ServeProcess:
             return ServeProcess(process, f"http://127.0.0.1:{port}", output)
     process.kill()
     raise AssertionError("serve did not start:\n" + "".join(output))
+
+
+@contextlib.contextmanager
+def gateway_with(settings: Any, database: Any, **changes: Any) -> Iterator[Any]:
+    """Another in-process gateway over the same database, with some settings changed."""
+    from mediavault_dav.server import Gateway
+
+    running = Gateway(dataclasses.replace(settings, **changes), database)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()

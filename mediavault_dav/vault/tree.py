@@ -158,23 +158,16 @@ def list_folder(session: Session, folder: FolderEntry) -> tuple[list[FolderEntry
 # --- writing -----------------------------------------------------------------
 
 
-def _lock_folder(session: Session, user_id: int, folder_id: int) -> None:
-    """Serialise name changes inside one folder; Conflict if it is gone."""
-    found = session.execute(
-        sa.text("SELECT id FROM folders WHERE id = :id AND user_id = :user FOR NO KEY UPDATE"),
-        {"id": folder_id, "user": user_id},
-    ).one_or_none()
-    if found is None:
-        raise Conflict("the parent folder no longer exists")
+def _lock_folder(session: Session, user_id: int, folder_id: int, *, touch: bool = False) -> None:
+    """Serialise name changes inside one folder; Conflict if it is gone.
 
-
-def _lock_and_touch_folder(session: Session, user_id: int, folder_id: int) -> None:
-    """``_lock_folder`` and the parent's new modification time in one statement."""
-    found = session.execute(
-        sa.text("UPDATE folders SET modified_at = now() WHERE id = :id AND user_id = :user RETURNING id"),
-        {"id": folder_id, "user": user_id},
-    ).one_or_none()
-    if found is None:
+    ``touch`` also sets its modification time, in the same statement (an UPDATE of a
+    non-key column takes the same FOR NO KEY UPDATE row lock).
+    """
+    statement = ("UPDATE folders SET modified_at = now() WHERE id = :id AND user_id = :user RETURNING id"
+                 if touch else
+                 "SELECT id FROM folders WHERE id = :id AND user_id = :user FOR NO KEY UPDATE")
+    if session.execute(sa.text(statement), {"id": folder_id, "user": user_id}).one_or_none() is None:
         raise Conflict("the parent folder no longer exists")
 
 
@@ -247,7 +240,7 @@ def store_file(
     """
     check_name(name)
     media = _catalogue(session, user_id, blob, mime_type)
-    _lock_and_touch_folder(session, user_id, folder_id)
+    _lock_folder(session, user_id, folder_id, touch=True)
     if _name_taken_by_folder(session, user_id, folder_id, name):
         raise Conflict(f"{name!r} is a folder")
     values = {"user": user_id, "folder": folder_id, "name": name, "hash": blob.sha256,

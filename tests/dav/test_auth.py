@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterator
 
@@ -17,7 +16,7 @@ from mediavault_dav.settings import Settings
 from mediavault_dav.vault import passwords, users
 from mediavault_dav.vault.credentials import REVALIDATE_SECONDS
 from mediavault_dav.vault.users import Account
-from tests.support import PASSWORD, Client
+from tests.support import PASSWORD, Client, gateway_with
 
 
 def _propfind(client: Client, **kwargs) -> requests.Response:  # noqa: ANN003
@@ -119,10 +118,8 @@ def test_a_cookie_for_alice_does_not_override_basic_credentials_for_bob(
 
 @pytest.fixture
 def plain_cookie_gateway(settings: Settings, database: Database) -> Iterator[Gateway]:
-    running = Gateway(dataclasses.replace(settings, secure_cookies=False), database)
-    running.start()
-    yield running
-    running.stop()
+    with gateway_with(settings, database, secure_cookies=False) as running:
+        yield running
 
 
 def test_secure_cookies_false_drops_the_secure_flag(plain_cookie_gateway: Gateway, alice: Account) -> None:

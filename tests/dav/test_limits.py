@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import http.client
 import time
 import xml.etree.ElementTree as ET
@@ -18,7 +17,7 @@ from mediavault_dav.server import Gateway
 from mediavault_dav.settings import Settings
 from mediavault_dav.vault import locks
 from mediavault_dav.vault.users import Account
-from tests.support import PASSWORD, Client, blob_files, propfind
+from tests.support import PASSWORD, Client, blob_files, gateway_with, propfind
 
 
 def _raw(client: Client, method: str, raw_path: str, body: bytes = b"",
@@ -163,10 +162,8 @@ def test_an_invalid_depth_is_a_400(alice_client: Client) -> None:
 
 @pytest.fixture
 def infinite_gateway(settings: Settings, database: Database) -> Iterator[Gateway]:
-    running = Gateway(dataclasses.replace(settings, propfind_infinity=True), database)
-    running.start()
-    yield running
-    running.stop()
+    with gateway_with(settings, database, propfind_infinity=True) as running:
+        yield running
 
 
 def test_depth_infinity_works_when_enabled(infinite_gateway: Gateway, alice: Account) -> None:
