@@ -20,10 +20,9 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from wsgidav.mw.base_mw import BaseMiddleware
-
 from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_LOCKED, DAVError
 from wsgidav.lock_man.lock_manager import generate_lock_token, normalize_lock_root, validate_lock
+from wsgidav.mw.base_mw import BaseMiddleware
 
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import locks

@@ -17,15 +17,20 @@ from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, DAVError
 from wsgidav.dav_provider import DAVProvider, _DAVResource
 
 from mediavault_dav.blobs import BlobStore
+from mediavault_dav.dav import propfind
 from mediavault_dav.dav.auth import ACCOUNT_KEY
 from mediavault_dav.dav.files import CREATED_KEY, FILES_ROOT, FolderResource, entry_resource, files_segments
-from mediavault_dav.dav import propfind
 from mediavault_dav.dav.root import RootCollection
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import tree
 from mediavault_dav.vault.tree import FolderEntry
 
 _CACHE_KEY = "mediavault.resources"
+
+
+def _cache_key(path: str) -> str:
+    """``/Files/a/`` and ``/Files/a`` are one resource."""
+    return path.rstrip("/") or "/"
 
 
 class MediaVaultProvider(DAVProvider):
@@ -45,23 +50,29 @@ class MediaVaultProvider(DAVProvider):
             return None
         # WsgiDAV resolves the same path several times per request; resolve once.
         cache: dict[str, _DAVResource | None] = environ.setdefault(_CACHE_KEY, {})
-        if path not in cache:
-            cache[path] = self._resolve(path, environ)
-        return cache[path]
+        key = _cache_key(path)
+        if key not in cache:
+            cache[key] = self._resolve(path, environ)
+        return cache[key]
 
     def remember(self, path: str, resource: _DAVResource | None, environ: dict[str, Any]) -> None:
         """Record a resource created or removed by this request for later lookups in it."""
-        environ.setdefault(_CACHE_KEY, {})[path] = resource
+        environ.setdefault(_CACHE_KEY, {})[_cache_key(path)] = resource
 
     def _resolve(self, path: str, environ: dict[str, Any]) -> _DAVResource | None:
         segments = files_segments(path)
         if segments is not None:
             with self.database.transaction() as session:
-                entry = tree.resolve(session, self._user_id(environ), segments)
-            if entry is None:
-                return None
+                located = tree.locate(session, self._user_id(environ), segments)
             shown = FILES_ROOT + "".join("/" + segment for segment in segments)
-            return entry_resource(shown, environ, entry)
+            if located.parent is not None:
+                # A PUT, MKCOL or LOCK on a new name asks for its parent next: already known.
+                parent_path = _cache_key(util.get_uri_parent(shown))
+                cache = environ.setdefault(_CACHE_KEY, {})
+                cache.setdefault(parent_path, entry_resource(parent_path, environ, located.parent))
+            if located.entry is None:
+                return None
+            return entry_resource(shown, environ, located.entry)
         resource: _DAVResource | None = RootCollection("/", environ)
         for segment in (part for part in path.split("/") if part):
             if resource is None or not resource.is_collection:

@@ -89,12 +89,25 @@ _FILE_COLUMNS_PREFIXED = (
 )
 
 
+@dataclass(frozen=True)
+class Located:
+    """What a path names, and the folder that would hold it."""
+
+    entry: Entry | None
+    parent: FolderEntry | None  # the folder at the path's parent, if it exists
+
+
 def resolve(session: Session, user_id: int, segments: Sequence[str]) -> Entry | None:
-    """The entry at ``segments`` below the user's root, in one statement.
+    return locate(session, user_id, segments).entry
+
+
+def locate(session: Session, user_id: int, segments: Sequence[str]) -> Located:
+    """The entry at ``segments`` below the user's root and its parent, in one statement.
 
     The recursive walk finds the deepest existing folder along the path; when it
-    stops one short of the end, the last segment is looked up as a file of that
-    folder in the same statement (a GET costs one round trip, not two).
+    stops one short of the end, that folder is the parent and the last segment is
+    looked up as one of its files in the same statement. So a GET costs one round
+    trip, and a PUT to a new name learns its parent folder from the same query.
     """
     row = session.execute(
         sa.text(
@@ -121,12 +134,15 @@ def resolve(session: Session, user_id: int, segments: Sequence[str]) -> Entry | 
     if row is None:
         raise NotFound("the user has no root folder")
     if row.depth == len(segments):
-        return _folder(row)
-    if row.depth < len(segments) - 1 or row.file_id is None:
-        return None
-    return FileEntry(row.file_id, row.file_user_id, row.file_folder_id, row.file_name, row.file_hash,
-                     row.file_size_bytes, row.file_version, row.file_mime_type, row.file_media_file_id,
-                     row.file_created_at, row.file_modified_at)
+        return Located(_folder(row), None)  # (its parent is not needed: nothing is created in it)
+    if row.depth < len(segments) - 1:
+        return Located(None, None)
+    parent = _folder(row)
+    if row.file_id is None:
+        return Located(None, parent)
+    return Located(FileEntry(row.file_id, row.file_user_id, row.file_folder_id, row.file_name, row.file_hash,
+                             row.file_size_bytes, row.file_version, row.file_mime_type,
+                             row.file_media_file_id, row.file_created_at, row.file_modified_at), parent)
 
 
 def find_file(session: Session, user_id: int, folder_id: int, name: str) -> FileEntry | None:
@@ -203,22 +219,39 @@ def guess_mime_type(name: str, declared: str | None) -> str:
     return DEFAULT_MIME_TYPE
 
 
-def _catalogue(session: Session, user_id: int, blob: BlobInfo, mime_type: str) -> sa.Row:
-    """The user's media_files row (id, mime_type) for this content, created on first sight."""
-    return session.execute(
-        sa.text(
-            """
-            INSERT INTO media_files (uploaded_by, sha256, md5, sha1, size_bytes, mime_type)
-            VALUES (:user, :sha256, :md5, :sha1, :size, :mime)
-            ON CONFLICT ON CONSTRAINT uq_media_files_uploaded_by_sha256 DO UPDATE
-               SET md5 = COALESCE(media_files.md5, EXCLUDED.md5),
-                   sha1 = COALESCE(media_files.sha1, EXCLUDED.sha1)
-            RETURNING id, mime_type
-            """
-        ),
-        {"user": user_id, "sha256": blob.sha256, "md5": blob.md5, "sha1": blob.sha1,
-         "size": blob.size, "mime": mime_type},
-    ).one()
+_MEDIA_UPSERT = """
+    INSERT INTO media_files (uploaded_by, sha256, md5, sha1, size_bytes, mime_type)
+    VALUES (:user, :sha256, :md5, :sha1, :size, :mime)
+    ON CONFLICT ON CONSTRAINT uq_media_files_uploaded_by_sha256 DO UPDATE
+       SET md5 = COALESCE(media_files.md5, EXCLUDED.md5),
+           sha1 = COALESCE(media_files.sha1, EXCLUDED.sha1)
+    RETURNING id, mime_type
+"""
+
+# No folder of that name may exist; evaluated after the parent row is locked.
+_NO_FOLDER_CLASH = """NOT EXISTS (SELECT 1 FROM folders c WHERE c.user_id = :user AND c.parent_id = :folder
+                               AND c.name_key = normalize(:name, NFC))"""
+
+_WRITE_FILE = {
+    # If-Match and friends: replace only the version the client saw.
+    "compare_and_swap": f"""
+        UPDATE files AS e SET hash = :hash, media_file_id = media.id, size_bytes = :size,
+               version = e.version + 1, modified_at = now()
+        FROM media
+        WHERE e.user_id = :user AND e.folder_id = :folder AND e.name_key = normalize(:name, NFC)
+          AND e.version = :version AND {_NO_FOLDER_CLASH}""",
+    # If-None-Match: *
+    "create_only": f"""
+        INSERT INTO files AS e (user_id, folder_id, name, hash, media_file_id, size_bytes)
+        SELECT :user, :folder, :name, :hash, media.id, :size FROM media WHERE {_NO_FOLDER_CLASH}
+        ON CONFLICT ON CONSTRAINT uq_files_user_id_folder_id_name_key DO NOTHING""",
+    "create_or_replace": f"""
+        INSERT INTO files AS e (user_id, folder_id, name, hash, media_file_id, size_bytes)
+        SELECT :user, :folder, :name, :hash, media.id, :size FROM media WHERE {_NO_FOLDER_CLASH}
+        ON CONFLICT ON CONSTRAINT uq_files_user_id_folder_id_name_key DO UPDATE
+           SET hash = EXCLUDED.hash, media_file_id = EXCLUDED.media_file_id,
+               size_bytes = EXCLUDED.size_bytes, version = e.version + 1, modified_at = now()""",
+}
 
 
 def store_file(
@@ -236,43 +269,31 @@ def store_file(
 
     ``expected_version`` (from If-Match and friends, checked when the request began)
     is re-checked here, in the committing transaction: the entry is replaced only if
-    nobody changed it since. ``must_not_exist`` (If-None-Match: *) likewise.
+    nobody changed it since. ``must_not_exist`` (If-None-Match: *) likewise. Two
+    statements: lock (and touch) the parent folder, then catalogue the content in
+    ``media_files`` and write the entry together.
     """
     check_name(name)
-    media = _catalogue(session, user_id, blob, mime_type)
     _lock_folder(session, user_id, folder_id, touch=True)
-    if _name_taken_by_folder(session, user_id, folder_id, name):
-        raise Conflict(f"{name!r} is a folder")
-    values = {"user": user_id, "folder": folder_id, "name": name, "hash": blob.sha256,
-              "media": media.id, "size": blob.size, "version": expected_version}
-    returning = ("RETURNING e.id, e.user_id, e.folder_id, e.name, e.hash, e.size_bytes, e.version, "
-                 "e.media_file_id, e.created_at, e.modified_at")
-    if expected_version is not None:
-        statement = """
-            UPDATE files AS e SET hash = :hash, media_file_id = :media, size_bytes = :size,
-                   version = e.version + 1, modified_at = now()
-            WHERE e.user_id = :user AND e.folder_id = :folder AND e.name_key = normalize(:name, NFC)
-              AND e.version = :version
-            """
-    elif must_not_exist:
-        statement = """
-            INSERT INTO files AS e (user_id, folder_id, name, hash, media_file_id, size_bytes)
-            VALUES (:user, :folder, :name, :hash, :media, :size)
-            ON CONFLICT ON CONSTRAINT uq_files_user_id_folder_id_name_key DO NOTHING
-            """
-    else:
-        statement = """
-            INSERT INTO files AS e (user_id, folder_id, name, hash, media_file_id, size_bytes)
-            VALUES (:user, :folder, :name, :hash, :media, :size)
-            ON CONFLICT ON CONSTRAINT uq_files_user_id_folder_id_name_key DO UPDATE
-               SET hash = EXCLUDED.hash, media_file_id = EXCLUDED.media_file_id,
-                   size_bytes = EXCLUDED.size_bytes, version = e.version + 1, modified_at = now()
-            """
-    row = session.execute(sa.text(statement + returning), values).one_or_none()
+    mode = ("compare_and_swap" if expected_version is not None
+            else "create_only" if must_not_exist else "create_or_replace")
+    row = session.execute(
+        sa.text(f"""
+            WITH media AS ({_MEDIA_UPSERT}),
+            written AS ({_WRITE_FILE[mode]}
+                RETURNING e.id, e.user_id, e.folder_id, e.name, e.hash, e.size_bytes, e.version,
+                          e.media_file_id, e.created_at, e.modified_at)
+            SELECT written.*, media.mime_type FROM written, media
+        """),
+        {"user": user_id, "folder": folder_id, "name": name, "hash": blob.sha256, "sha256": blob.sha256, "md5": blob.md5,
+         "sha1": blob.sha1, "size": blob.size, "mime": mime_type, "version": expected_version},
+    ).one_or_none()
     if row is None:
+        if _name_taken_by_folder(session, user_id, folder_id, name):
+            raise Conflict(f"{name!r} is a folder")
         raise PreconditionFailed("the file was changed by someone else meanwhile")
     return FileEntry(row.id, row.user_id, row.folder_id, row.name, row.hash, row.size_bytes,
-                     row.version, media.mime_type, row.media_file_id, row.created_at, row.modified_at)
+                     row.version, row.mime_type, row.media_file_id, row.created_at, row.modified_at)
 
 
 def _file_by_id(session: Session, user_id: int, file_id: int) -> FileEntry:

@@ -411,3 +411,27 @@ def test_propname_lists_names_without_values(alice_client: Client) -> None:
     tags = {child.tag for child in prop}
     assert {"{DAV:}getcontentlength", "{DAV:}getetag", "{urn:example:test}mood"} <= tags
     assert all(not (child.text or "").strip() and len(child) == 0 for child in prop)
+
+
+def test_a_get_is_one_statement_and_a_new_put_four(alice_client: Client, database: Database) -> None:
+    """Resolve in one query; a PUT adds the lock snapshot and a two-statement store."""
+    alice_client.request("MKCOL", "/Files/Counted")
+    _put(alice_client, "/Files/Counted/warm.txt", b"warm")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if "FROM users" not in statement:  # the sign-in re-check, every 2 s, is not the request's
+            statements.append(statement)
+
+    def statements_for(method: str, path: str, **kwargs) -> int:  # noqa: ANN003
+        statements.clear()
+        response = alice_client.request(method, path, **kwargs)
+        assert response.status_code in (200, 201), response.status_code
+        return len(statements)
+
+    sa.event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        assert statements_for("GET", "/Files/Counted/warm.txt") == 1
+        assert statements_for("PUT", "/Files/Counted/new.txt", data=b"new") == 4
+    finally:
+        sa.event.remove(database.engine, "before_cursor_execute", count)
