@@ -55,7 +55,7 @@ class PostgresLockStorage:
         end = root.find("/", 2)
         owner = root if end < 0 else root[:end]
         if owner not in snapshots:
-            with self._database.transaction() as session:
+            with self._database.reading() as session:
                 snapshots[owner] = locks.list_locks(session, owner, include_root=True, include_children=True)
         return snapshots[owner]
 

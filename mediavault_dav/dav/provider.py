@@ -62,7 +62,7 @@ class MediaVaultProvider(DAVProvider):
     def _resolve(self, path: str, environ: dict[str, Any]) -> _DAVResource | None:
         segments = files_segments(path)
         if segments is not None:
-            with self.database.transaction() as session:
+            with self.database.reading() as session:
                 located = tree.locate(session, self._user_id(environ), segments)
             shown = FILES_ROOT + "".join("/" + segment for segment in segments)
             if located.parent is not None:

@@ -45,6 +45,19 @@ class Database:
         with self.sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for a read that is a single statement.
+
+        It runs in autocommit mode: one round trip per statement instead of three
+        (psycopg sends BEGIN and COMMIT as their own round trips), which is most of
+        what resolving a path for a GET costs. Several statements here do not see
+        one snapshot: use ``transaction`` for anything that must be consistent.
+        """
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            with Session(bind=connection, expire_on_commit=False) as session:
+                yield session
+
     def close(self) -> None:
         self.engine.dispose()
         if self.embedded is not None:

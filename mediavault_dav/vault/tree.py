@@ -89,6 +89,28 @@ _FILE_COLUMNS_PREFIXED = (
 )
 
 
+# Built once: sa.text() parses its SQL for bind parameters each time it is called.
+_LOCATE = sa.text(
+    f"""
+    WITH RECURSIVE walk(depth, id) AS (
+        SELECT 0, id FROM folders WHERE user_id = :user AND parent_id IS NULL
+      UNION ALL
+        SELECT w.depth + 1, f.id FROM walk w
+        JOIN folders f ON f.parent_id = w.id AND f.user_id = :user
+         AND f.name_key = normalize((CAST(:segments AS text[]))[w.depth + 1], NFC)
+        WHERE w.depth < :count
+    ), deepest AS (
+        SELECT depth, id FROM walk ORDER BY depth DESC LIMIT 1
+    )
+    SELECT deepest.depth, {_FOLDER_COLUMNS}, {_FILE_COLUMNS_PREFIXED}
+    FROM deepest JOIN folders f ON f.id = deepest.id
+    LEFT JOIN files e ON deepest.depth = :count - 1 AND e.user_id = :user AND e.folder_id = f.id
+         AND e.name_key = normalize((CAST(:segments AS text[]))[:count], NFC)
+    LEFT JOIN media_files m ON m.id = e.media_file_id
+    """
+)
+
+
 @dataclass(frozen=True)
 class Located:
     """What a path names, and the folder that would hold it."""
@@ -110,25 +132,7 @@ def locate(session: Session, user_id: int, segments: Sequence[str]) -> Located:
     trip, and a PUT to a new name learns its parent folder from the same query.
     """
     row = session.execute(
-        sa.text(
-            f"""
-            WITH RECURSIVE walk(depth, id) AS (
-                SELECT 0, id FROM folders WHERE user_id = :user AND parent_id IS NULL
-              UNION ALL
-                SELECT w.depth + 1, f.id FROM walk w
-                JOIN folders f ON f.parent_id = w.id AND f.user_id = :user
-                 AND f.name_key = normalize((CAST(:segments AS text[]))[w.depth + 1], NFC)
-                WHERE w.depth < :count
-            ), deepest AS (
-                SELECT depth, id FROM walk ORDER BY depth DESC LIMIT 1
-            )
-            SELECT deepest.depth, {_FOLDER_COLUMNS}, {_FILE_COLUMNS_PREFIXED}
-            FROM deepest JOIN folders f ON f.id = deepest.id
-            LEFT JOIN files e ON deepest.depth = :count - 1 AND e.user_id = :user AND e.folder_id = f.id
-                 AND e.name_key = normalize((CAST(:segments AS text[]))[:count], NFC)
-            LEFT JOIN media_files m ON m.id = e.media_file_id
-            """
-        ),
+        _LOCATE,
         {"user": user_id, "segments": list(segments), "count": len(segments)},
     ).one_or_none()
     if row is None:
