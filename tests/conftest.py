@@ -28,7 +28,6 @@ from mediavault_dav.vault import users
 from tests.support import PASSWORD, TEST_SECRET, Client
 
 
-
 def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 

@@ -6,16 +6,16 @@ import contextlib
 import dataclasses
 import os
 import queue
-import signal
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 

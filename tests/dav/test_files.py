@@ -6,8 +6,8 @@ import hashlib
 import os
 import threading
 from collections.abc import Iterator
-from email.utils import format_datetime, parsedate_to_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 import pytest
