@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import queue
 import re
-import threading
 import uuid
 from pathlib import Path
 from typing import BinaryIO
@@ -69,58 +67,12 @@ class LocalBlobStore(BlobStore):
         _fsync_directory(final.parent)
 
 
-SIDE_HASH_THRESHOLD = 1024 * 1024
 # Start writeback every 16 MiB so the closing fsync has (almost) nothing left to do:
-# without it a 1 GiB upload spent a second and a half in its final fsync.
+# without it a 1 GiB upload spent a second and a half in its final fsync, and a
+# client waiting for the response to a much bigger one would give up.
 WRITEBACK_BYTES = 16 * 1024 * 1024
 _fadvise = getattr(os, "posix_fadvise", None)
 _SIDE_QUEUE_CHUNKS = 8
-
-
-class _SideHashes:
-    """MD5 and SHA-1 (what rclone's ``check`` reads), computed beside the write.
-
-    They cost more CPU than SHA-256 and the write together, so for bodies past
-    ``SIDE_HASH_THRESHOLD`` a helper thread takes the chunks (hashlib releases the
-    GIL): on two cores the extra digests then cost almost no wall time. Small bodies
-    are hashed inline, where a thread would cost more than it saves. The queue is
-    bounded, so memory stays at a few chunks however large the file.
-    """
-
-    def __init__(self) -> None:
-        self.md5 = hashlib.md5(usedforsecurity=False)
-        self.sha1 = hashlib.sha1(usedforsecurity=False)
-        self._seen = 0
-        self._queue: queue.Queue[bytes | None] | None = None
-        self._thread: threading.Thread | None = None
-
-    def update(self, chunk: bytes) -> None:
-        if self._queue is not None:
-            self._queue.put(chunk)
-            return
-        self.md5.update(chunk)
-        self.sha1.update(chunk)
-        self._seen += len(chunk)
-        if self._seen >= SIDE_HASH_THRESHOLD:
-            self._queue = queue.Queue(maxsize=_SIDE_QUEUE_CHUNKS)
-            self._thread = threading.Thread(target=self._run, name="blob-side-hashes", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        assert self._queue is not None
-        while (chunk := self._queue.get()) is not None:
-            self.md5.update(chunk)
-            self.sha1.update(chunk)
-
-    def finish(self) -> tuple[str, str]:
-        self.stop()
-        return self.md5.hexdigest(), self.sha1.hexdigest()
-
-    def stop(self) -> None:
-        if self._queue is not None and self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._queue = self._thread = None
 
 
 class _LocalWriter(BlobWriter):
@@ -129,7 +81,6 @@ class _LocalWriter(BlobWriter):
         self._path = store.root / INCOMING / f"{uuid.uuid4().hex}.part"
         self._file: BinaryIO | None = open(self._path, "xb", buffering=0)  # noqa: SIM115
         self._sha256 = hashlib.sha256()
-        self._side = _SideHashes()
         self._size = 0
         self._written_back = 0
 
@@ -140,13 +91,11 @@ class _LocalWriter(BlobWriter):
     def write(self, chunk: bytes) -> None:
         if self._file is None:
             raise ValueError("the blob writer is closed")
-        chunk = bytes(chunk)  # the side thread must see exactly these bytes, whatever the caller reuses
         view = memoryview(chunk)
         while view:
             written = self._file.write(view)
             view = view[written:]
         self._sha256.update(chunk)
-        self._side.update(chunk)
         self._size += len(chunk)
         if _fadvise is not None and self._size - self._written_back >= WRITEBACK_BYTES:
             # POSIX_FADV_DONTNEED on dirty pages starts their writeback (Linux) and
@@ -163,8 +112,7 @@ class _LocalWriter(BlobWriter):
         finally:
             self._file.close()
             self._file = None
-        md5, sha1 = self._side.finish()
-        info = BlobInfo(self._sha256.hexdigest(), self._size, md5, sha1)
+        info = BlobInfo(self._sha256.hexdigest(), self._size)
         try:
             self._store._publish(self._path, info.sha256)  # noqa: SLF001 - one module's pair
         except BaseException:
@@ -173,7 +121,6 @@ class _LocalWriter(BlobWriter):
         return info
 
     def abort(self) -> None:
-        self._side.stop()
         if self._file is not None:
             self._file.close()
             self._file = None

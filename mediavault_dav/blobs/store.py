@@ -22,8 +22,6 @@ class BlobInfo:
 
     sha256: str
     size: int
-    md5: str
-    sha1: str
 
 
 class BlobWriter(ABC):

@@ -224,11 +224,10 @@ def guess_mime_type(name: str, declared: str | None) -> str:
 
 
 _MEDIA_UPSERT = """
-    INSERT INTO media_files (uploaded_by, sha256, md5, sha1, size_bytes, mime_type)
-    VALUES (:user, :sha256, :md5, :sha1, :size, :mime)
+    INSERT INTO media_files (uploaded_by, sha256, size_bytes, mime_type)
+    VALUES (:user, :sha256, :size, :mime)
     ON CONFLICT ON CONSTRAINT uq_media_files_uploaded_by_sha256 DO UPDATE
-       SET md5 = COALESCE(media_files.md5, EXCLUDED.md5),
-           sha1 = COALESCE(media_files.sha1, EXCLUDED.sha1)
+       SET size_bytes = EXCLUDED.size_bytes  -- a no-op that makes RETURNING see the row
     RETURNING id, mime_type
 """
 
@@ -289,8 +288,8 @@ def store_file(
                           e.media_file_id, e.created_at, e.modified_at)
             SELECT written.*, media.mime_type FROM written, media
         """),
-        {"user": user_id, "folder": folder_id, "name": name, "hash": blob.sha256, "sha256": blob.sha256, "md5": blob.md5,
-         "sha1": blob.sha1, "size": blob.size, "mime": mime_type, "version": expected_version},
+        {"user": user_id, "folder": folder_id, "name": name, "hash": blob.sha256, "sha256": blob.sha256,
+         "size": blob.size, "mime": mime_type, "version": expected_version},
     ).one_or_none()
     if row is None:
         if _name_taken_by_folder(session, user_id, folder_id, name):
