@@ -14,6 +14,8 @@ DELETE, COPY and MOVE are handled natively in one transaction each.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -39,6 +41,17 @@ CREATED_KEY = "mediavault.created"  # set by native COPY/MOVE that made a new ta
 _LOCK_PROPERTIES = ("{DAV:}lockdiscovery", "{DAV:}supportedlock")
 
 
+def _entry_key(entry: Entry) -> properties.EntryKey:
+    return ("folder", entry.id) if isinstance(entry, FolderEntry) else ("file", entry.id)
+
+
+@dataclass(frozen=True)
+class _Listing:
+    entries: list[Entry]
+    dead: dict[properties.EntryKey, dict[str, bytes]]  # only entries that have any
+    locks_by_root: dict[str, list[dict[str, Any]]]
+
+
 def _timestamp(moment: datetime) -> float:
     return moment.timestamp()
 
@@ -59,7 +72,7 @@ class EntryResource(_DAVResource):
 
     @property
     def entry_key(self) -> properties.EntryKey:
-        return ("folder", self.entry.id) if isinstance(self.entry, FolderEntry) else ("file", self.entry.id)
+        return _entry_key(self.entry)
 
     def get_ref_url(self) -> str:
         # Prefixed with the owner's id: locks of two users never meet. Computed once:
@@ -85,7 +98,7 @@ class EntryResource(_DAVResource):
     def _dead_properties(self) -> dict[str, bytes]:
         if self._dead is None:
             with self.provider.database.transaction() as session:
-                self._dead = properties.load(session, [self.entry_key])[self.entry_key]
+                self._dead = properties.load(session, [self.entry_key]).get(self.entry_key, {})
         return self._dead
 
     def get_property_names(self, *, is_allprop: bool) -> list[str]:
@@ -182,28 +195,32 @@ class FolderResource(EntryResource, DAVCollection):
 
     def get_member_list(self) -> list[EntryResource]:
         if self._members is None:
-            self._members = self._load_members()
+            listing = self.load_listing()
+            self._members = [self._member(entry, listing) for entry in listing.entries]
         return self._members
 
-    def _load_members(self) -> list[EntryResource]:
+    def iter_members(self, listing: _Listing) -> Iterator[EntryResource]:
+        """The members built one at a time from a loaded listing: a streamed PROPFIND
+        then holds the rows, not 10,000 resource objects."""
+        for entry in listing.entries:
+            yield self._member(entry, listing)
+
+    def load_listing(self) -> _Listing:
+        """Members, their dead properties and locks: three statements whatever the size."""
         with self.provider.database.transaction() as session:
             folders, files = tree.list_folder(session, self.entry)
-            members: list[EntryResource] = [
-                FolderResource(util.join_uri(self.path, folder.name), self.environ, folder)
-                for folder in folders
-            ]
-            members += [
-                FileResource(util.join_uri(self.path, file.name), self.environ, file)
-                for file in files
-            ]
-            dead = properties.load(session, [member.entry_key for member in members])
-        locks = self.provider.locks_below(self.get_ref_url())
-        by_root: dict[str, list[dict[str, Any]]] = {}
-        for lock in locks:
-            by_root.setdefault(lock["root"], []).append(lock)
-        for member in members:
-            member.prefetch(dead[member.entry_key], by_root.get(member.get_ref_url().rstrip("/"), []))
-        return members
+            entries: list[Entry] = [*folders, *files]
+            dead = properties.load(session, [_entry_key(entry) for entry in entries])
+        locks_by_root: dict[str, list[dict[str, Any]]] = {}
+        for lock in self.provider.locks_below(self.get_ref_url()):
+            locks_by_root.setdefault(lock["root"], []).append(lock)
+        return _Listing(entries, dead, locks_by_root)
+
+    def _member(self, entry: Entry, listing: _Listing) -> EntryResource:
+        member = entry_resource(util.join_uri(self.path, entry.name), self.environ, entry)
+        member.prefetch(listing.dead.get(member.entry_key, {}),
+                        listing.locks_by_root.get(member.get_ref_url().rstrip("/"), []))
+        return member
 
     def get_member_names(self) -> list[str]:
         return [member.name for member in self.get_member_list()]

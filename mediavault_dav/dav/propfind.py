@@ -4,8 +4,9 @@ WsgiDAV builds the whole multistatus tree in memory and serialises it at the end
 listing a folder of 10,000 files took the process from 90 MiB to 440 MiB. Here the
 member rows (with their dead properties and locks) are loaded first — so a database
 failure is still a clean 503, never a truncated 207 — and then each member's
-``<response>`` is built, serialised and sent in 64 KiB batches, so the XML never
-exists whole. Property values come from the same resource methods WsgiDAV's own
+resource and ``<response>`` are built, serialised and sent in 64 KiB batches, so
+neither the XML nor the resource objects ever exist all at once; what stays is the
+rows themselves. Property values come from the same resource methods WsgiDAV's own
 handler uses; only the assembly differs. Requests this path does not cover (Depth
 infinity when enabled, an ``If`` header, resources outside ``/Files/``) go to
 WsgiDAV's handler.
@@ -20,7 +21,7 @@ from wsgidav import util, xml_tools
 from wsgidav.dav_error import HTTP_BAD_REQUEST, DAVError
 from wsgidav.util import etree
 
-from mediavault_dav.dav.files import EntryResource
+from mediavault_dav.dav.files import EntryResource, FolderResource
 
 _BATCH_BYTES = 64 * 1024
 _HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<D:multistatus xmlns:D="DAV:">'
@@ -35,18 +36,19 @@ def handles(resource: Any, environ: dict[str, Any]) -> bool:
 
 def respond(resource: EntryResource, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     mode, names = _requested(environ)
-    members: list[EntryResource] = [resource]
-    if environ["HTTP_DEPTH"] == "1" and resource.is_collection:
-        members += resource.get_member_list()  # type: ignore[attr-defined]
+    members: Iterable[EntryResource] = ()
+    if environ["HTTP_DEPTH"] == "1" and isinstance(resource, FolderResource):
+        # The database work happens here, before the 207 starts: a failure is a 503.
+        members = resource.iter_members(resource.load_listing())
     first = _response_xml(resource, mode, names)  # loads the resource's own dead properties
     start_response("207 Multi-Status", [
         ("Content-Type", "application/xml; charset=utf-8"),
         ("Date", util.get_rfc1123_time()),
     ])
-    return _stream(first, members[1:], mode, names)
+    return _stream(first, members, mode, names)
 
 
-def _stream(first: bytes, members: list[EntryResource], mode: str,
+def _stream(first: bytes, members: Iterable[EntryResource], mode: str,
             names: list[str] | None) -> Iterator[bytes]:
     batch = [_HEAD, first]
     size = len(first)
