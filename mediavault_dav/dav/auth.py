@@ -96,7 +96,7 @@ class BasicAuthenticator(BaseMiddleware):
         secret = session_secret(sid)
         remembered = self._cache.lookup(secret)
         if remembered is not None and remembered.is_fresh:
-            account: Account | None = remembered.account
+            account = remembered.account
         else:
             with self._database.transaction() as session:
                 account = sessions.resume(session, sid)
@@ -107,8 +107,6 @@ class BasicAuthenticator(BaseMiddleware):
                 self._cache.remember(secret, account, "")
             else:
                 self._cache.revalidated(secret, account)
-        if account is None:
-            return None
         if credentials is not None and credentials[0].lower() != account.username.lower():
             return None  # the client now signs in as someone else: believe the header
         return account

@@ -2,8 +2,8 @@
 
 Each resource is built from one row snapshot (getters run several times per member
 in a PROPFIND, so they must not query). A folder listing builds all member resources
-from one query and prefetches their dead properties and locks with one query each,
-so a PROPFIND Depth 1 costs the same number of statements for 10 or 10,000 members.
+from one query and prefetches their dead properties with one more (their locks come
+from the request's lock snapshot), so a PROPFIND Depth 1 costs the same number of statements for 10 or 10,000 members.
 
 Writes never expose a half-written file: a PUT to a new name gets a ``PendingFile``
 that exists only in this request until its bytes are durably stored, and then the
@@ -49,7 +49,6 @@ def _entry_key(entry: Entry) -> properties.EntryKey:
 class _Listing:
     entries: list[Entry]
     dead: dict[properties.EntryKey, dict[str, bytes]]  # only entries that have any
-    locks_by_root: dict[str, list[dict[str, Any]]]
 
 
 def _timestamp(moment: datetime) -> float:
@@ -65,7 +64,6 @@ class EntryResource(_DAVResource):
     def __init__(self, path: str, environ: dict[str, Any]) -> None:
         super().__init__(path, environ)
         self._dead: dict[str, bytes] | None = None
-        self._locks: list[dict[str, Any]] | None = None
         self._ref_url: str | None = None
 
     # --- identity ----------------------------------------------------------
@@ -90,10 +88,12 @@ class EntryResource(_DAVResource):
     def get_last_modified(self) -> float:
         return _timestamp(self.entry.modified_at)
 
-    # --- dead properties and lock discovery from prefetched data -------------
+    # --- dead properties, prefetched by a listing --------------------------------
+    # (Lock discovery needs no prefetch: WsgiDAV's lookups are answered from the
+    # request's lock snapshot, dav/lock_storage.py.)
 
-    def prefetch(self, dead: dict[str, bytes], locks: list[dict[str, Any]]) -> None:
-        self._dead, self._locks = dead, locks
+    def prefetch(self, dead: dict[str, bytes]) -> None:
+        self._dead = dead
 
     def _dead_properties(self) -> dict[str, bytes]:
         if self._dead is None:
@@ -106,8 +106,6 @@ class EntryResource(_DAVResource):
         return names + [name for name in self._dead_properties() if name not in names]
 
     def get_property_value(self, name: str) -> Any:
-        if name == "{DAV:}lockdiscovery" and self._locks is not None and self.provider.lock_manager:
-            return _lock_discovery(self._locks, self.get_href())
         live = _LIVE_PROPERTIES.get(name)
         if live is not None:
             # The common live properties straight from the row snapshot (WsgiDAV's
@@ -155,10 +153,14 @@ class EntryResource(_DAVResource):
                 token_list=self.environ["wsgidav.ifLockTokenList"],
                 principal=self.environ["wsgidav.user_name"],
             )
+        self.delete()
+        return True
+
+    def delete(self) -> None:
+        """The entry, and for a folder everything below it, in one statement."""
         with self.provider.database.transaction() as session:
             tree.delete(session, self.entry)
         self._drop_locks()
-        return True
 
     def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> bool:
         target_folder, target_name = self.provider.resolve_target(dest_path, self.environ)
@@ -206,20 +208,16 @@ class FolderResource(EntryResource, DAVCollection):
             yield self._member(entry, listing)
 
     def load_listing(self) -> _Listing:
-        """Members, their dead properties and locks: three statements whatever the size."""
+        """Members and their dead properties: three statements whatever the size."""
         with self.provider.database.transaction() as session:
             folders, files = tree.list_folder(session, self.entry)
             entries: list[Entry] = [*folders, *files]
             dead = properties.load(session, [_entry_key(entry) for entry in entries])
-        locks_by_root: dict[str, list[dict[str, Any]]] = {}
-        for lock in self.provider.locks_below(self.get_ref_url()):
-            locks_by_root.setdefault(lock["root"], []).append(lock)
-        return _Listing(entries, dead, locks_by_root)
+        return _Listing(entries, dead)
 
     def _member(self, entry: Entry, listing: _Listing) -> EntryResource:
         member = entry_resource(util.join_uri(self.path, entry.name), self.environ, entry)
-        member.prefetch(listing.dead.get(member.entry_key, {}),
-                        listing.locks_by_root.get(member.get_ref_url().rstrip("/"), []))
+        member.prefetch(listing.dead.get(member.entry_key, {}))
         return member
 
     def get_member_names(self) -> list[str]:
@@ -258,11 +256,6 @@ class FolderResource(EntryResource, DAVCollection):
 
     def support_recursive_delete(self) -> bool:
         return True
-
-    def delete(self) -> None:
-        with self.provider.database.transaction() as session:
-            tree.delete(session, self.entry)
-        self._drop_locks()
 
 
 class FileResource(EntryResource, DAVNonCollection):
@@ -305,11 +298,6 @@ class FileResource(EntryResource, DAVNonCollection):
     def end_write(self, *, with_errors: bool) -> None:
         if with_errors and self._upload is not None:
             self._upload.abort()
-
-    def delete(self) -> None:
-        with self.provider.database.transaction() as session:
-            tree.delete(session, self.entry)
-        self._drop_locks()
 
 
 class PendingFile(DAVNonCollection):
@@ -453,25 +441,6 @@ def _parse_time(value: Any) -> datetime:
         return datetime.fromtimestamp(parsed, UTC)
     except (ValueError, OverflowError, OSError):
         raise DAVError(HTTP_BAD_REQUEST, "invalid modification time") from None
-
-
-def _lock_discovery(locks: list[dict[str, Any]], href: str) -> Any:
-    """The lockdiscovery element for direct locks, as WsgiDAV builds it."""
-    discovery = etree.Element("{DAV:}lockdiscovery")
-    for lock in locks:
-        active = etree.SubElement(discovery, "{DAV:}activelock")
-        etree.SubElement(etree.SubElement(active, "{DAV:}locktype"), "{DAV:}" + lock["type"])
-        etree.SubElement(etree.SubElement(active, "{DAV:}lockscope"), "{DAV:}" + lock["scope"])
-        etree.SubElement(active, "{DAV:}depth").text = lock["depth"]
-        if lock["owner"]:
-            active.append(xml_tools.string_to_xml(lock["owner"]))
-        remaining = max(0, int(lock["expire"] - datetime.now(UTC).timestamp()))
-        etree.SubElement(active, "{DAV:}timeout").text = f"Second-{remaining}"
-        token = etree.SubElement(active, "{DAV:}locktoken")
-        etree.SubElement(token, "{DAV:}href").text = lock["token"]
-        root = etree.SubElement(active, "{DAV:}lockroot")
-        etree.SubElement(root, "{DAV:}href").text = href
-    return discovery
 
 
 def entry_resource(path: str, environ: dict[str, Any], entry: Entry) -> EntryResource:

@@ -123,11 +123,12 @@ class _CheckedBody:
 
 
 def _path_problem(environ: dict[str, Any]) -> str | None:
-    raw = environ.get("REQUEST_URI") or environ.get("RAW_URI") or ""
+    # The path as the client sent it (WsgiDAV has not normalised anything yet).
+    raw = environ.get("REQUEST_URI") or environ.get("RAW_URI") or environ.get("PATH_INFO", "")
     raw_path = urlparse(raw).path if "://" in raw else raw.split("?", 1)[0]
     if _ENCODED_SEPARATOR.search(raw_path):
         return "encoded separators are not allowed in paths"
-    for candidate in (unquote(raw_path), environ.get("PATH_INFO", ""), _destination_path(environ)):
+    for candidate in (unquote(raw_path), _destination_path(environ)):
         if candidate is None:
             continue
         if "\x00" in candidate or "\\" in candidate:

@@ -100,12 +100,6 @@ class MediaVaultProvider(DAVProvider):
             raise DAVError(HTTP_CONFLICT, "the destination's parent folder does not exist")
         return parent.entry, segments[-1]
 
-    def locks_below(self, ref_url: str) -> list[dict[str, Any]]:
-        if self.lock_manager is None:
-            return []
-        return self.lock_manager.storage.get_lock_list(
-            ref_url.rstrip("/") or "/", include_root=False, include_children=True, token_only=False)
-
     def drop_locks_at(self, path: str, environ: dict[str, Any]) -> None:
         if self.lock_manager is not None:
             self.lock_manager.remove_all_locks_from_url(self.ref_url(path, environ), recursive=True)
