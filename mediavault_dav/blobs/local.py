@@ -41,7 +41,7 @@ class LocalBlobStore(BlobStore):
         # Only a well-formed hash ever becomes a path: no name reaches the disk.
         if not _SHA256.match(sha256):
             raise ValueError("not a SHA-256 hex digest")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root.joinpath(sha256[:2], sha256[2:4], sha256)
 
     def writer(self) -> BlobWriter:
         return _LocalWriter(self)

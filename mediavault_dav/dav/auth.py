@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Iterable
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -147,22 +146,31 @@ class BasicAuthenticator(BaseMiddleware):
         return "; ".join(parts)
 
     def _session_id(self, header: str) -> str | None:
-        if COOKIE_NAME not in header:
+        value = _cookie_value(header, COOKIE_NAME)
+        if value is None:
             return None
-        try:
-            jar = SimpleCookie(header)
-        except CookieError:
-            return None
-        morsel = jar.get(COOKIE_NAME)
-        if morsel is None:
-            return None
-        value = unquote(morsel.value)
+        value = unquote(value)
         if not value.startswith("s:") or "." not in value:
             return None
         sid, _, signature = value[2:].rpartition(".")
         if not sid or not hmac.compare_digest(signature, self._signature(sid)):
             return None
         return sid
+
+
+def _cookie_value(header: str, name: str) -> str | None:
+    """The value of cookie ``name`` in a Cookie header (RFC 6265 5.4: ``a=1; b=2``).
+
+    A split rather than ``http.cookies.SimpleCookie``, which parses every cookie of
+    the header with a regular expression on each request.
+    """
+    if name not in header:
+        return None
+    for pair in header.split(";"):
+        key, separator, value = pair.strip().partition("=")
+        if separator and key == name:
+            return value.strip().strip('"')
+    return None
 
 
 def parse_basic(header: str | None) -> tuple[str, str] | None:

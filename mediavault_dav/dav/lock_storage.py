@@ -121,6 +121,8 @@ class PostgresLockStorage:
             with self._database.transaction() as session:
                 found = locks.list_locks(session, root, include_root=include_root,
                                          include_children=include_children)
+        elif not snapshot:
+            return []  # the common case: the user holds no locks at all
         else:
             now, prefix = time.time(), root.rstrip("/") + "/"
             found = [dict(lock) for lock in snapshot if lock["expire"] > now and (

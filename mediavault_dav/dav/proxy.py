@@ -28,7 +28,7 @@ class ForwardedHeaders(BaseMiddleware):
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         peer = environ.get("REMOTE_ADDR", "")
         environ[CLIENT_ADDRESS_KEY] = peer
-        if not self._from_trusted_proxy(peer):
+        if not self._trusted or not self._from_trusted_proxy(peer):
             for key in FORWARDED_KEYS:
                 environ.pop(key, None)
             return self.next_app(environ, start_response)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from mediavault_dav.db.statements import Statement
 from mediavault_dav.vault.errors import InvalidInput, LimitExceeded
 
 MAX_VALUE_BYTES = 64 * 1024
@@ -21,10 +21,23 @@ MAX_PROPERTIES_PER_ENTRY = 200
 EntryKey = tuple[str, int]
 
 
-def _column(kind: str) -> str:
-    if kind not in ("file", "folder"):
-        raise ValueError(kind)
-    return f"{kind}_id"
+_LOAD = Statement(
+    "SELECT file_id, folder_id, name, value FROM dav_properties "
+    "WHERE file_id = ANY(CAST(:files AS bigint[])) OR folder_id = ANY(CAST(:folders AS bigint[]))"
+)
+_KINDS = ("file", "folder")  # each names its entry in the column <kind>_id
+_COUNT_OTHERS = {
+    kind: Statement(f"SELECT count(*) AS others FROM dav_properties WHERE {kind}_id = :id AND name <> :name")
+    for kind in _KINDS
+}
+_UPSERT = {
+    kind: Statement(f"""
+        INSERT INTO dav_properties ({kind}_id, name, value) VALUES (:id, :name, :value)
+        ON CONFLICT ON CONSTRAINT uq_dav_properties_target_name DO UPDATE SET value = EXCLUDED.value
+    """)
+    for kind in _KINDS
+}
+_REMOVE = {kind: Statement(f"DELETE FROM dav_properties WHERE {kind}_id = :id AND name = :name") for kind in _KINDS}
 
 
 def load(session: Session, keys: Iterable[EntryKey]) -> dict[EntryKey, dict[str, bytes]]:
@@ -36,12 +49,7 @@ def load(session: Session, keys: Iterable[EntryKey]) -> dict[EntryKey, dict[str,
     folders = [ident for kind, ident in keys if kind == "folder"]
     if not files and not folders:
         return result
-    rows = session.execute(
-        sa.text("SELECT file_id, folder_id, name, value FROM dav_properties "
-                "WHERE file_id = ANY(CAST(:files AS bigint[])) OR folder_id = ANY(CAST(:folders AS bigint[]))"),
-        {"files": files, "folders": folders},
-    )
-    for row in rows:
+    for row in _LOAD.all(session, {"files": files, "folders": folders}):
         key = ("file", row.file_id) if row.file_id is not None else ("folder", row.folder_id)
         result.setdefault(key, {})[row.name] = bytes(row.value)
     return result
@@ -50,26 +58,12 @@ def load(session: Session, keys: Iterable[EntryKey]) -> dict[EntryKey, dict[str,
 def write(session: Session, key: EntryKey, name: str, value: bytes) -> None:
     if len(value) > MAX_VALUE_BYTES:
         raise InvalidInput(f"a property value may have at most {MAX_VALUE_BYTES} bytes")
-    column = _column(key[0])
-    count = session.execute(
-        sa.text(f"SELECT count(*) FROM dav_properties WHERE {column} = :id AND name <> :name"),
-        {"id": key[1], "name": name},
-    ).scalar_one()
-    if count >= MAX_PROPERTIES_PER_ENTRY:
+    kind, ident = key
+    if _COUNT_OTHERS[kind].first(session, {"id": ident, "name": name}).others >= MAX_PROPERTIES_PER_ENTRY:
         raise LimitExceeded(f"an entry may carry at most {MAX_PROPERTIES_PER_ENTRY} properties")
-    session.execute(
-        sa.text(
-            f"""
-            INSERT INTO dav_properties ({column}, name, value) VALUES (:id, :name, :value)
-            ON CONFLICT ON CONSTRAINT uq_dav_properties_target_name DO UPDATE SET value = EXCLUDED.value
-            """
-        ),
-        {"id": key[1], "name": name, "value": value},
-    )
+    _UPSERT[kind].run(session, {"id": ident, "name": name, "value": value})
 
 
 def remove(session: Session, key: EntryKey, name: str) -> None:
-    session.execute(
-        sa.text(f"DELETE FROM dav_properties WHERE {_column(key[0])} = :id AND name = :name"),
-        {"id": key[1], "name": name},
-    )
+    kind, ident = key
+    _REMOVE[kind].run(session, {"id": ident, "name": name})

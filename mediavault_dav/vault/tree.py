@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mediavault_dav.blobs.store import BlobInfo
+from mediavault_dav.db.statements import Row, Statement
 from mediavault_dav.vault.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from mediavault_dav.vault.names import check_name
 
@@ -69,11 +69,11 @@ _FILE_COLUMNS = (
 )
 
 
-def _folder(row: sa.Row) -> FolderEntry:
+def _folder(row: Row) -> FolderEntry:
     return FolderEntry(row.id, row.user_id, row.parent_id, row.name, row.created_at, row.modified_at)
 
 
-def _file(row: sa.Row) -> FileEntry:
+def _file(row: Row) -> FileEntry:
     return FileEntry(row.id, row.user_id, row.folder_id, row.name, row.hash, row.size_bytes,
                      row.version, row.mime_type, row.media_file_id, row.created_at, row.modified_at)
 
@@ -89,8 +89,7 @@ _FILE_COLUMNS_PREFIXED = (
 )
 
 
-# Built once: sa.text() parses its SQL for bind parameters each time it is called.
-_LOCATE = sa.text(
+_LOCATE = Statement(
     f"""
     WITH RECURSIVE walk(depth, id) AS (
         SELECT 0, id FROM folders WHERE user_id = :user AND parent_id IS NULL
@@ -131,10 +130,7 @@ def locate(session: Session, user_id: int, segments: Sequence[str]) -> Located:
     looked up as one of its files in the same statement. So a GET costs one round
     trip, and a PUT to a new name learns its parent folder from the same query.
     """
-    row = session.execute(
-        _LOCATE,
-        {"user": user_id, "segments": list(segments), "count": len(segments)},
-    ).one_or_none()
+    row = _LOCATE.first(session, {"user": user_id, "segments": list(segments), "count": len(segments)})
     if row is None:
         raise NotFound("the user has no root folder")
     if row.depth == len(segments):
@@ -149,54 +145,67 @@ def locate(session: Session, user_id: int, segments: Sequence[str]) -> Located:
                              row.file_media_file_id, row.file_created_at, row.file_modified_at), parent)
 
 
+_FIND_FILE = Statement(
+    f"SELECT {_FILE_COLUMNS} FROM files e JOIN media_files m ON m.id = e.media_file_id "
+    "WHERE e.user_id = :user AND e.folder_id = :folder AND e.name_key = normalize(:name, NFC)"
+)
+
+
 def find_file(session: Session, user_id: int, folder_id: int, name: str) -> FileEntry | None:
-    row = session.execute(
-        sa.text(
-            f"SELECT {_FILE_COLUMNS} FROM files e JOIN media_files m ON m.id = e.media_file_id "
-            "WHERE e.user_id = :user AND e.folder_id = :folder AND e.name_key = normalize(:name, NFC)"
-        ),
-        {"user": user_id, "folder": folder_id, "name": name},
-    ).one_or_none()
+    row = _FIND_FILE.first(session, {"user": user_id, "folder": folder_id, "name": name})
     return None if row is None else _file(row)
+
+
+_LIST_FOLDERS = Statement(
+    f"SELECT {_FOLDER_COLUMNS} FROM folders f WHERE f.user_id = :user AND f.parent_id = :id ORDER BY f.name_key"
+)
+_LIST_FILES = Statement(
+    f"SELECT {_FILE_COLUMNS} FROM files e JOIN media_files m ON m.id = e.media_file_id "
+    "WHERE e.user_id = :user AND e.folder_id = :id ORDER BY e.name_key"
+)
 
 
 def list_folder(session: Session, folder: FolderEntry) -> tuple[list[FolderEntry], list[FileEntry]]:
     """The folder's subfolders and files, by name: two statements whatever the size."""
-    folders = session.execute(
-        sa.text(f"SELECT {_FOLDER_COLUMNS} FROM folders f "
-                "WHERE f.user_id = :user AND f.parent_id = :id ORDER BY f.name_key"),
-        {"user": folder.user_id, "id": folder.id},
-    )
-    files = session.execute(
-        sa.text(f"SELECT {_FILE_COLUMNS} FROM files e JOIN media_files m ON m.id = e.media_file_id "
-                "WHERE e.user_id = :user AND e.folder_id = :id ORDER BY e.name_key"),
-        {"user": folder.user_id, "id": folder.id},
-    )
+    parameters = {"user": folder.user_id, "id": folder.id}
+    folders = _LIST_FOLDERS.all(session, parameters)
+    files = _LIST_FILES.all(session, parameters)
     return [_folder(row) for row in folders], [_file(row) for row in files]
 
 
 # --- writing -----------------------------------------------------------------
 
 
+_LOCK_FOLDER = Statement("SELECT id FROM folders WHERE id = :id AND user_id = :user FOR NO KEY UPDATE")
+# An UPDATE of a non-key column takes the same FOR NO KEY UPDATE row lock.
+_LOCK_AND_TOUCH_FOLDER = Statement(
+    "UPDATE folders SET modified_at = now() WHERE id = :id AND user_id = :user RETURNING id"
+)
+
+
 def _lock_folder(session: Session, user_id: int, folder_id: int, *, touch: bool = False) -> None:
     """Serialise name changes inside one folder; Conflict if it is gone.
 
-    ``touch`` also sets its modification time, in the same statement (an UPDATE of a
-    non-key column takes the same FOR NO KEY UPDATE row lock).
+    ``touch`` also sets its modification time, in the same statement.
     """
-    statement = ("UPDATE folders SET modified_at = now() WHERE id = :id AND user_id = :user RETURNING id"
-                 if touch else
-                 "SELECT id FROM folders WHERE id = :id AND user_id = :user FOR NO KEY UPDATE")
-    if session.execute(sa.text(statement), {"id": folder_id, "user": user_id}).one_or_none() is None:
+    statement = _LOCK_AND_TOUCH_FOLDER if touch else _LOCK_FOLDER
+    if statement.first(session, {"id": folder_id, "user": user_id}) is None:
         raise Conflict("the parent folder no longer exists")
 
 
+_FOLDER_NAMED = Statement(
+    f"SELECT {_FOLDER_COLUMNS} FROM folders f WHERE f.user_id = :user AND f.parent_id = :parent "
+    "AND f.name_key = normalize(:name, NFC)"
+)
+
+
 def _name_taken_by_folder(session: Session, user_id: int, parent_id: int, name: str) -> bool:
-    return session.execute(
-        sa.text("SELECT 1 FROM folders WHERE user_id = :user AND parent_id = :parent "
-                "AND name_key = normalize(:name, NFC)"),
-        {"user": user_id, "parent": parent_id, "name": name},
-    ).first() is not None
+    return _FOLDER_NAMED.first(session, {"user": user_id, "parent": parent_id, "name": name}) is not None
+
+
+_INSERT_FOLDER = Statement(
+    f"INSERT INTO folders AS f (user_id, parent_id, name) VALUES (:user, :parent, :name) RETURNING {_FOLDER_COLUMNS}"
+)
 
 
 def create_folder(session: Session, user_id: int, parent_id: int, name: str) -> FolderEntry:
@@ -204,11 +213,7 @@ def create_folder(session: Session, user_id: int, parent_id: int, name: str) -> 
     _lock_folder(session, user_id, parent_id)
     if _name_taken_by_folder(session, user_id, parent_id, name) or find_file(session, user_id, parent_id, name):
         raise Conflict(f"{name!r} already exists")
-    row = session.execute(
-        sa.text(f"INSERT INTO folders AS f (user_id, parent_id, name) VALUES (:user, :parent, :name) "
-                f"RETURNING {_FOLDER_COLUMNS}"),
-        {"user": user_id, "parent": parent_id, "name": name},
-    ).one()
+    row = _INSERT_FOLDER.first(session, {"user": user_id, "parent": parent_id, "name": name})
     _touch_folder(session, parent_id)
     return _folder(row)
 
@@ -255,6 +260,16 @@ _WRITE_FILE = {
            SET hash = EXCLUDED.hash, media_file_id = EXCLUDED.media_file_id,
                size_bytes = EXCLUDED.size_bytes, version = e.version + 1, modified_at = now()""",
 }
+_STORE_FILE = {
+    mode: Statement(f"""
+        WITH media AS ({_MEDIA_UPSERT}),
+        written AS ({write}
+            RETURNING e.id, e.user_id, e.folder_id, e.name, e.hash, e.size_bytes, e.version,
+                      e.media_file_id, e.created_at, e.modified_at)
+        SELECT written.*, media.mime_type FROM written, media
+    """)
+    for mode, write in _WRITE_FILE.items()
+}
 
 
 def store_file(
@@ -280,17 +295,11 @@ def store_file(
     _lock_folder(session, user_id, folder_id, touch=True)
     mode = ("compare_and_swap" if expected_version is not None
             else "create_only" if must_not_exist else "create_or_replace")
-    row = session.execute(
-        sa.text(f"""
-            WITH media AS ({_MEDIA_UPSERT}),
-            written AS ({_WRITE_FILE[mode]}
-                RETURNING e.id, e.user_id, e.folder_id, e.name, e.hash, e.size_bytes, e.version,
-                          e.media_file_id, e.created_at, e.modified_at)
-            SELECT written.*, media.mime_type FROM written, media
-        """),
+    row = _STORE_FILE[mode].first(
+        session,
         {"user": user_id, "folder": folder_id, "name": name, "hash": blob.sha256, "sha256": blob.sha256,
          "size": blob.size, "mime": mime_type, "version": expected_version},
-    ).one_or_none()
+    )
     if row is None:
         if _name_taken_by_folder(session, user_id, folder_id, name):
             raise Conflict(f"{name!r} is a folder")
@@ -299,59 +308,59 @@ def store_file(
                      row.version, row.mime_type, row.media_file_id, row.created_at, row.modified_at)
 
 
+_FILE_BY_ID = Statement(
+    f"SELECT {_FILE_COLUMNS} FROM files e JOIN media_files m ON m.id = e.media_file_id "
+    "WHERE e.user_id = :user AND e.id = :id"
+)
+_TOUCH_FOLDER = Statement("UPDATE folders SET modified_at = now() WHERE id = :id")
+_SET_FILE_MODIFIED = Statement(
+    "UPDATE files SET modified_at = :when, version = version + 1 WHERE id = :id AND user_id = :user"
+)
+_SET_FOLDER_MODIFIED = Statement("UPDATE folders SET modified_at = :when WHERE id = :id AND user_id = :user")
+
+
 def _file_by_id(session: Session, user_id: int, file_id: int) -> FileEntry:
-    row = session.execute(
-        sa.text(f"SELECT {_FILE_COLUMNS} FROM files e JOIN media_files m ON m.id = e.media_file_id "
-                "WHERE e.user_id = :user AND e.id = :id"),
-        {"user": user_id, "id": file_id},
-    ).one_or_none()
+    row = _FILE_BY_ID.first(session, {"user": user_id, "id": file_id})
     if row is None:
         raise NotFound("the file no longer exists")
     return _file(row)
 
 
 def _touch_folder(session: Session, folder_id: int) -> None:
-    session.execute(sa.text("UPDATE folders SET modified_at = now() WHERE id = :id"), {"id": folder_id})
+    _TOUCH_FOLDER.run(session, {"id": folder_id})
 
 
 def set_modified(session: Session, entry: Entry, when: datetime) -> Entry:
     """Set an entry's modification time (X-OC-Mtime, Win32LastModifiedTime ...)."""
+    parameters = {"when": when, "id": entry.id, "user": entry.user_id}
     if isinstance(entry, FileEntry):
-        session.execute(
-            sa.text("UPDATE files SET modified_at = :when, version = version + 1 "
-                    "WHERE id = :id AND user_id = :user"),
-            {"when": when, "id": entry.id, "user": entry.user_id},
-        )
+        _SET_FILE_MODIFIED.run(session, parameters)
         return _file_by_id(session, entry.user_id, entry.id)
-    session.execute(
-        sa.text("UPDATE folders SET modified_at = :when WHERE id = :id AND user_id = :user"),
-        {"when": when, "id": entry.id, "user": entry.user_id},
-    )
+    _SET_FOLDER_MODIFIED.run(session, parameters)
     return entry
+
+
+_DELETE_FOLDER = Statement("DELETE FROM folders WHERE id = :id AND user_id = :user")
+_DELETE_FILE = Statement("DELETE FROM files WHERE id = :id AND user_id = :user")
 
 
 def delete(session: Session, entry: Entry) -> None:
     """Delete a file, or a folder with everything below it (one statement)."""
+    parameters = {"id": entry.id, "user": entry.user_id}
     if isinstance(entry, FolderEntry):
         if entry.is_root:
             raise Forbidden("the root folder cannot be deleted")
-        session.execute(sa.text("DELETE FROM folders WHERE id = :id AND user_id = :user"),
-                        {"id": entry.id, "user": entry.user_id})
+        _DELETE_FOLDER.run(session, parameters)
         parent = entry.parent_id
     else:
-        session.execute(sa.text("DELETE FROM files WHERE id = :id AND user_id = :user"),
-                        {"id": entry.id, "user": entry.user_id})
+        _DELETE_FILE.run(session, parameters)
         parent = entry.folder_id
     if parent is not None:
         _touch_folder(session, parent)
 
 
 def _existing(session: Session, user_id: int, folder_id: int, name: str) -> Entry | None:
-    folder = session.execute(
-        sa.text(f"SELECT {_FOLDER_COLUMNS} FROM folders f WHERE f.user_id = :user "
-                "AND f.parent_id = :parent AND f.name_key = normalize(:name, NFC)"),
-        {"user": user_id, "parent": folder_id, "name": name},
-    ).one_or_none()
+    folder = _FOLDER_NAMED.first(session, {"user": user_id, "parent": folder_id, "name": name})
     if folder is not None:
         return _folder(folder)
     return find_file(session, user_id, folder_id, name)
@@ -376,21 +385,30 @@ def _prepare_target(session: Session, source: Entry, folder_id: int, name: str, 
     return True
 
 
+_IS_INSIDE = Statement(
+    """
+    WITH RECURSIVE up(id, parent_id) AS (
+        SELECT id, parent_id FROM folders WHERE id = :start AND user_id = :user
+      UNION ALL
+        SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id
+    )
+    SELECT 1 FROM up WHERE id = :ancestor
+    """
+)
+
+
 def _is_inside(session: Session, user_id: int, folder_id: int, ancestor_id: int) -> bool:
     """Is ``folder_id`` the folder ``ancestor_id`` or below it?"""
-    return session.execute(
-        sa.text(
-            """
-            WITH RECURSIVE up(id, parent_id) AS (
-                SELECT id, parent_id FROM folders WHERE id = :start AND user_id = :user
-              UNION ALL
-                SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id
-            )
-            SELECT 1 FROM up WHERE id = :ancestor
-            """
-        ),
-        {"start": folder_id, "ancestor": ancestor_id, "user": user_id},
-    ).first() is not None
+    return _IS_INSIDE.first(session, {"start": folder_id, "ancestor": ancestor_id, "user": user_id}) is not None
+
+
+_MOVE_FOLDER = Statement(
+    "UPDATE folders SET parent_id = :folder, name = :name, modified_at = now() WHERE id = :id AND user_id = :user"
+)
+_MOVE_FILE = Statement(
+    "UPDATE files SET folder_id = :folder, name = :name, modified_at = now(), version = version + 1 "
+    "WHERE id = :id AND user_id = :user"
+)
 
 
 def move(session: Session, entry: Entry, folder_id: int, name: str, *, replace: bool) -> bool:
@@ -401,18 +419,24 @@ def move(session: Session, entry: Entry, folder_id: int, name: str, *, replace: 
         if _is_inside(session, entry.user_id, folder_id, entry.id):
             raise Forbidden("a folder cannot be moved into itself")
     replaced = _prepare_target(session, entry, folder_id, name, replace)
-    table, parent_column = ("folders", "parent_id") if isinstance(entry, FolderEntry) else ("files", "folder_id")
-    session.execute(
-        sa.text(f"UPDATE {table} SET {parent_column} = :folder, name = :name, modified_at = now() "
-                + (", version = version + 1 " if table == "files" else "")
-                + "WHERE id = :id AND user_id = :user"),
-        {"folder": folder_id, "name": name, "id": entry.id, "user": entry.user_id},
-    )
+    statement = _MOVE_FOLDER if isinstance(entry, FolderEntry) else _MOVE_FILE
+    statement.run(session, {"folder": folder_id, "name": name, "id": entry.id, "user": entry.user_id})
     old_parent = entry.parent_id if isinstance(entry, FolderEntry) else entry.folder_id
     for touched in {folder_id, old_parent}:
         if touched is not None:
             _touch_folder(session, touched)
     return replaced
+
+
+_COPY_FILE = Statement(
+    "INSERT INTO files (user_id, folder_id, name, hash, media_file_id, size_bytes) "
+    "SELECT user_id, :folder, :name, hash, media_file_id, size_bytes FROM files "
+    "WHERE id = :id AND user_id = :user RETURNING id"
+)
+_COPY_FILE_PROPERTIES = Statement(
+    "INSERT INTO dav_properties (file_id, name, value) "
+    "SELECT :new, name, value FROM dav_properties WHERE file_id = :old"
+)
 
 
 def copy(session: Session, entry: Entry, folder_id: int, name: str, *, replace: bool,
@@ -425,81 +449,72 @@ def copy(session: Session, entry: Entry, folder_id: int, name: str, *, replace: 
         raise Forbidden("a folder cannot be copied into itself")
     replaced = _prepare_target(session, entry, folder_id, name, replace)
     if isinstance(entry, FileEntry):
-        new_id = session.execute(
-            sa.text("INSERT INTO files (user_id, folder_id, name, hash, media_file_id, size_bytes) "
-                    "SELECT user_id, :folder, :name, hash, media_file_id, size_bytes FROM files "
-                    "WHERE id = :id AND user_id = :user RETURNING id"),
-            {"folder": folder_id, "name": name, "id": entry.id, "user": entry.user_id},
-        ).scalar_one()
-        session.execute(
-            sa.text("INSERT INTO dav_properties (file_id, name, value) "
-                    "SELECT :new, name, value FROM dav_properties WHERE file_id = :old"),
-            {"new": new_id, "old": entry.id},
-        )
+        copied = _COPY_FILE.first(session, {"folder": folder_id, "name": name, "id": entry.id,
+                                            "user": entry.user_id})
+        _COPY_FILE_PROPERTIES.run(session, {"new": copied.id, "old": entry.id})
     else:
         _copy_folder(session, entry, folder_id, name, recursive)
     _touch_folder(session, folder_id)
     return replaced
 
 
+_SUBTREE = Statement(
+    """
+    WITH RECURSIVE down(id, parent_id, name, depth) AS (
+        SELECT id, parent_id, name, 0 FROM folders WHERE id = :root AND user_id = :user
+      UNION ALL
+        SELECT f.id, f.parent_id, f.name, d.depth + 1 FROM folders f JOIN down d ON f.parent_id = d.id
+    )
+    SELECT id, parent_id, name FROM down ORDER BY depth
+    """
+)
+_JUST_THE_FOLDER = Statement("SELECT id, parent_id, name FROM folders WHERE id = :root AND user_id = :user")
+_INSERT_FOLDER_ID = Statement(
+    "INSERT INTO folders (user_id, parent_id, name) VALUES (:user, :parent, :name) RETURNING id"
+)
+# The three below map each copied folder (old id) to its copy (new id).
+_COPY_FOLDER_FILES = Statement(
+    """
+    INSERT INTO files (user_id, folder_id, name, hash, media_file_id, size_bytes, created_at, modified_at)
+    SELECT e.user_id, m.new_id, e.name, e.hash, e.media_file_id, e.size_bytes, now(), e.modified_at
+    FROM files e JOIN unnest(CAST(:old AS bigint[]), CAST(:new AS bigint[])) AS m(old_id, new_id)
+      ON e.folder_id = m.old_id
+    WHERE e.user_id = :user
+    """
+)
+_COPY_FOLDER_PROPERTIES = Statement(
+    """
+    INSERT INTO dav_properties (folder_id, name, value)
+    SELECT m.new_id, p.name, p.value
+    FROM dav_properties p JOIN unnest(CAST(:old AS bigint[]), CAST(:new AS bigint[])) AS m(old_id, new_id)
+      ON p.folder_id = m.old_id
+    """
+)
+_COPY_FOLDER_FILE_PROPERTIES = Statement(
+    """
+    INSERT INTO dav_properties (file_id, name, value)
+    SELECT copied.id, p.name, p.value
+    FROM dav_properties p
+    JOIN files original ON original.id = p.file_id
+    JOIN unnest(CAST(:old AS bigint[]), CAST(:new AS bigint[])) AS m(old_id, new_id)
+      ON original.folder_id = m.old_id
+    JOIN files copied ON copied.folder_id = m.new_id AND copied.name_key = original.name_key
+    WHERE original.user_id = :user
+    """
+)
+
+
 def _copy_folder(session: Session, source: FolderEntry, folder_id: int, name: str,
                  recursive: bool) -> None:
     user = source.user_id
-    if recursive:
-        query = """
-            WITH RECURSIVE down(id, parent_id, name, depth) AS (
-                SELECT id, parent_id, name, 0 FROM folders WHERE id = :root AND user_id = :user
-              UNION ALL
-                SELECT f.id, f.parent_id, f.name, d.depth + 1 FROM folders f JOIN down d ON f.parent_id = d.id
-            )
-            SELECT id, parent_id, name FROM down ORDER BY depth"""
-    else:
-        query = "SELECT id, parent_id, name FROM folders WHERE id = :root AND user_id = :user"
-    subtree = session.execute(sa.text(query), {"root": source.id, "user": user}).all()
+    subtree = (_SUBTREE if recursive else _JUST_THE_FOLDER).all(session, {"root": source.id, "user": user})
     mapping: dict[int, int] = {}
     for row in subtree:
         parent = folder_id if row.id == source.id else mapping[row.parent_id]
-        mapping[row.id] = session.execute(
-            sa.text("INSERT INTO folders (user_id, parent_id, name) VALUES (:user, :parent, :name) RETURNING id"),
-            {"user": user, "parent": parent, "name": name if row.id == source.id else row.name},
-        ).scalar_one()
-    old_ids, new_ids = list(mapping), list(mapping.values())
-    params = {"old": old_ids, "new": new_ids, "user": user}
-    session.execute(
-        sa.text(
-            """
-            INSERT INTO files (user_id, folder_id, name, hash, media_file_id, size_bytes, created_at, modified_at)
-            SELECT e.user_id, m.new_id, e.name, e.hash, e.media_file_id, e.size_bytes, now(), e.modified_at
-            FROM files e JOIN unnest(CAST(:old AS bigint[]), CAST(:new AS bigint[])) AS m(old_id, new_id)
-              ON e.folder_id = m.old_id
-            WHERE e.user_id = :user
-            """
-        ),
-        params,
-    )
-    session.execute(
-        sa.text(
-            """
-            INSERT INTO dav_properties (folder_id, name, value)
-            SELECT m.new_id, p.name, p.value
-            FROM dav_properties p JOIN unnest(CAST(:old AS bigint[]), CAST(:new AS bigint[])) AS m(old_id, new_id)
-              ON p.folder_id = m.old_id
-            """
-        ),
-        params,
-    )
-    session.execute(
-        sa.text(
-            """
-            INSERT INTO dav_properties (file_id, name, value)
-            SELECT copied.id, p.name, p.value
-            FROM dav_properties p
-            JOIN files original ON original.id = p.file_id
-            JOIN unnest(CAST(:old AS bigint[]), CAST(:new AS bigint[])) AS m(old_id, new_id)
-              ON original.folder_id = m.old_id
-            JOIN files copied ON copied.folder_id = m.new_id AND copied.name_key = original.name_key
-            WHERE original.user_id = :user
-            """
-        ),
-        params,
-    )
+        mapping[row.id] = _INSERT_FOLDER_ID.first(
+            session, {"user": user, "parent": parent, "name": name if row.id == source.id else row.name},
+        ).id
+    params = {"old": list(mapping), "new": list(mapping.values()), "user": user}
+    _COPY_FOLDER_FILES.run(session, params)
+    _COPY_FOLDER_PROPERTIES.run(session, params)
+    _COPY_FOLDER_FILE_PROPERTIES.run(session, params)
