@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from sqlalchemy.orm import Session
 from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_LOCKED, DAVError
 from wsgidav.lock_man.lock_manager import generate_lock_token, normalize_lock_root, validate_lock
 from wsgidav.mw.base_mw import BaseMiddleware
@@ -47,6 +48,14 @@ class PostgresLockStorage:
         if snapshots:
             snapshots.clear()
 
+    def preload(self, session: Session, owner: str) -> None:
+        """Take the request's snapshot of ``owner``'s locks (``/~<id>``) now, in the
+        caller's session: a write request needs it anyway, and the session that
+        resolved its path is already open."""
+        snapshots: dict[str, list[dict[str, Any]]] | None = getattr(self._request, "snapshots", None)
+        if snapshots is not None and owner not in snapshots:
+            snapshots[owner] = locks.list_locks(session, owner, include_root=True, include_children=True)
+
     def _snapshot(self, root: str) -> list[dict[str, Any]] | None:
         """All live locks of the user owning ``root`` (``/~<id>/...``), once per request."""
         snapshots: dict[str, list[dict[str, Any]]] | None = getattr(self._request, "snapshots", None)
@@ -56,7 +65,7 @@ class PostgresLockStorage:
         owner = root if end < 0 else root[:end]
         if owner not in snapshots:
             with self._database.reading() as session:
-                snapshots[owner] = locks.list_locks(session, owner, include_root=True, include_children=True)
+                self.preload(session, owner)
         return snapshots[owner]
 
     def __repr__(self) -> str:

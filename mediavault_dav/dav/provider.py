@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote
 
+from sqlalchemy.orm import Session
 from wsgidav import util
 from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, DAVError
 from wsgidav.dav_provider import DAVProvider, _DAVResource
@@ -20,12 +21,16 @@ from mediavault_dav.blobs import BlobStore
 from mediavault_dav.dav import propfind
 from mediavault_dav.dav.auth import ACCOUNT_KEY
 from mediavault_dav.dav.files import CREATED_KEY, FILES_ROOT, FolderResource, entry_resource, files_segments
+from mediavault_dav.dav.lock_storage import PostgresLockStorage
 from mediavault_dav.dav.root import RootCollection
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import tree
 from mediavault_dav.vault.tree import FolderEntry
 
 _CACHE_KEY = "mediavault.resources"
+# WsgiDAV checks locks for each of these before acting: their lock snapshot is
+# loaded together with the path (dav/lock_storage.py).
+_LOCK_CHECKING_METHODS = frozenset({"PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH", "LOCK", "UNLOCK"})
 
 
 def _cache_key(path: str) -> str:
@@ -64,6 +69,8 @@ class MediaVaultProvider(DAVProvider):
         if segments is not None:
             with self.database.reading() as session:
                 located = tree.locate(session, self._user_id(environ), segments)
+                if environ["REQUEST_METHOD"] in _LOCK_CHECKING_METHODS:
+                    self._preload_locks(session, environ)
             shown = FILES_ROOT + "".join("/" + segment for segment in segments)
             if located.parent is not None:
                 # A PUT, MKCOL or LOCK on a new name asks for its parent next: already known.
@@ -79,6 +86,11 @@ class MediaVaultProvider(DAVProvider):
                 return None
             resource = resource.get_member(segment)
         return resource
+
+    def _preload_locks(self, session: Session, environ: dict[str, Any]) -> None:
+        storage = getattr(self.lock_manager, "storage", None)
+        if isinstance(storage, PostgresLockStorage):
+            storage.preload(session, f"/~{self._user_id(environ)}")
 
     # --- helpers for the resources ----------------------------------------
 
