@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -94,3 +96,45 @@ def test_memory_does_not_grow_with_the_size_written(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 4 * 1024 * 1024, peak
+
+
+def test_a_large_blob_written_in_stages_by_a_writer_thread_is_whole_and_in_order(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    chunks = [os.urandom(1) * 1024 * 1024 + number.to_bytes(4, "big") for number in range(40)]
+    writer = store.writer()
+    for chunk in chunks:
+        writer.write(chunk)
+    info = writer.finish()
+    expected = hashlib.sha256(b"".join(chunks))
+    assert info.sha256 == expected.hexdigest()
+    with store.open(info.sha256) as blob:
+        assert hashlib.sha256(blob.read()).hexdigest() == info.sha256
+    assert list((tmp_path / INCOMING).iterdir()) == []
+
+
+_WRITE_PAST_FILE_SIZE_LIMIT = """
+import os, resource, sys
+from pathlib import Path
+from mediavault_dav.blobs import LocalBlobStore
+from mediavault_dav.blobs.local import INCOMING
+root = Path(sys.argv[1])
+store = LocalBlobStore(root)
+resource.setrlimit(resource.RLIMIT_FSIZE, (20 * 1024 * 1024, resource.RLIM_INFINITY))
+writer = store.writer()
+try:
+    for _ in range(40):
+        writer.write(os.urandom(1024 * 1024))
+    writer.finish()
+except OSError as error:
+    writer.abort()
+    print("refused:", error.strerror)
+print("left behind:", sorted(path.name for path in root.rglob("*") if path.is_file()))
+"""
+
+
+def test_a_disk_error_in_the_writer_thread_fails_the_write_and_leaves_nothing(tmp_path: Path) -> None:
+    # A real write error: the file size limit (EFBIG) stands in for a full disk.
+    result = subprocess.run([sys.executable, "-c", _WRITE_PAST_FILE_SIZE_LIMIT, str(tmp_path)],
+                            capture_output=True, text=True, timeout=60, check=True)
+    assert "refused: File too large" in result.stdout
+    assert "left behind: []" in result.stdout
