@@ -73,19 +73,29 @@ def _audio_or_video(stream: BinaryIO) -> MediaMetadata:
     tags = parsed.tags or {}
     return MediaMetadata(
         duration_seconds=_length(getattr(info, "length", None)),
-        title=_first(tags, "title"),
-        artist=_first(tags, "artist"),
+        title=_first(tags, _TITLE_KEYS),
+        artist=_first(tags, _ARTIST_KEYS),
     )
 
 
-def _first(tags: object, key: str) -> str | None:
-    try:
-        values = tags[key]  # type: ignore[index]
-    except (KeyError, ValueError, TypeError):
-        return None
-    if isinstance(values, list):
-        values = values[0] if values else None
-    return _text(values)
+# mutagen's "easy" names (MP3, MP4, Vorbis, FLAC), then raw ID3 frames (WAV, AIFF) and ASF (WMA).
+_TITLE_KEYS = ("title", "TIT2", "Title")
+_ARTIST_KEYS = ("artist", "TPE1", "Author")
+
+
+def _first(tags: object, keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        try:
+            values = tags[key]  # type: ignore[index]
+        except (KeyError, ValueError, TypeError):
+            continue
+        values = getattr(values, "text", values)  # an ID3 frame holds its values in .text
+        if isinstance(values, list):
+            values = values[0] if values else None
+        found = _text(getattr(values, "value", values))  # ASF values wrap theirs in .value
+        if found:
+            return found
+    return None
 
 
 def _text(value: object) -> str | None:
