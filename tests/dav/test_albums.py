@@ -191,3 +191,33 @@ def test_another_users_albums_are_not_there(trip: Client, bob_client: Client) ->
     put(bob_client, "/Files/bob.jpg", b"bob")
     assert copy(bob_client, "/Files/bob.jpg", "/Albums/Trip/bob.jpg").status_code in (403, 409)
     assert names(trip, "/Albums/Trip/") == ["private.jpg"]
+
+
+def test_explorers_create_sequence_works_in_an_album(trip: Client) -> None:
+    """Empty PUT, LOCK, PROPPATCH of Win32 times, PUT with the token, UNLOCK."""
+    assert put(trip, "/Albums/Trip/dragged.jpg", b"") == 201
+    locked = trip.request("LOCK", "/Albums/Trip/dragged.jpg", data=_LOCK_BODY, headers={"Timeout": "Second-3600"})
+    assert locked.status_code == 200
+    token = locked.headers["Lock-Token"]
+    win32 = (b'<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:schemas-microsoft-com:">'
+             b"<D:set><D:prop><Z:Win32CreationTime>Thu, 26 Nov 2026 10:00:00 GMT</Z:Win32CreationTime>"
+             b"</D:prop></D:set></D:propertyupdate>")
+    patched = trip.request("PROPPATCH", "/Albums/Trip/dragged.jpg", data=win32, headers={"If": f"({token})"})
+    assert patched.status_code == 207 and "200 OK" in patched.text
+    assert put(trip, "/Albums/Trip/dragged.jpg", b"the photo", If=f"({token})") == 204
+    assert trip.request("UNLOCK", "/Albums/Trip/dragged.jpg", headers={"Lock-Token": token}).status_code == 204
+    assert trip.request("GET", "/Files/Albums/Trip/dragged.jpg").content == b"the photo"
+    assert names(trip, "/Albums/Trip/") == ["dragged.jpg"]
+
+
+def test_lock_on_a_new_name_in_an_album_creates_an_empty_member(trip: Client) -> None:
+    locked = trip.request("LOCK", "/Albums/Trip/reserved.jpg", data=_LOCK_BODY, headers={"Timeout": "Second-60"})
+    assert locked.status_code == 201
+    assert names(trip, "/Albums/Trip/") == ["reserved.jpg"]
+    assert trip.request("GET", "/Files/Albums/Trip/reserved.jpg").content == b""
+
+
+def test_the_browser_listing_of_an_album_works(trip: Client) -> None:
+    copy(trip, "/Files/Photos/beach.jpg", "/Albums/Trip/beach.jpg")
+    page = trip.request("GET", "/Albums/Trip/")
+    assert page.status_code == 200 and "beach.jpg" in page.text
