@@ -4,7 +4,9 @@ MKCOL in /Albums/ creates an album, MOVE renames it, DELETE deletes the album an
 never its files. Inside an album: COPY of any file of the vault adds it, DELETE of
 a member takes it out of the album only, MOVE to another album or tag moves the
 membership, a PUT of a new name stores the file in ``/Files/Albums/<album>/`` and
-adds it (vault/albums.py), and a PUT over a member saves that file.
+adds it (vault/albums.py), and a PUT over a member saves that file. Housekeeping
+files a client writes here (``._name``, ``.DS_Store``) are stored in that folder,
+readable by their name, and never members.
 
 Two MediaVault properties: ``mv:cover`` on the album (the name of the member used
 as its cover) and ``mv:position`` on a member (a whole number; members are listed
@@ -21,7 +23,7 @@ from wsgidav.dav_provider import DAVNonCollection
 
 from mediavault_dav.blobs import BlobInfo
 from mediavault_dav.dav import media_properties
-from mediavault_dav.dav.files import CREATED_KEY
+from mediavault_dav.dav.files import CREATED_KEY, FileResource
 from mediavault_dav.dav.virtual import (
     Area,
     MemberCollection,
@@ -34,7 +36,7 @@ from mediavault_dav.dav.virtual import (
 )
 from mediavault_dav.vault import albums, tree
 from mediavault_dav.vault.albums import Album
-from mediavault_dav.vault.members import Member
+from mediavault_dav.vault.members import Member, is_housekeeping
 from mediavault_dav.vault.tree import FileEntry
 
 COVER = media_properties.clark("cover")
@@ -105,8 +107,10 @@ class AlbumCollection(MemberCollection):
         with dav_errors(), self.provider.database.transaction() as session:
             entry = self.store_upload(session, name, info, mime_type=tree.guess_mime_type(name, None),
                                       must_not_exist=True)
-        created = MemberFile(self.child_path(name), self.environ,
-                             Member(name, entry, f"/{albums.UPLOAD_FOLDER}/{self.album.name}"), self)
+        created: FileResource = MemberFile(self.child_path(name), self.environ,
+                                           Member(name, entry, f"/{albums.UPLOAD_FOLDER}/{self.album.name}"), self)
+        if is_housekeeping(name):
+            created = FileResource(self.child_path(name), self.environ, entry)
         self.provider.remember(created.path, created, self.environ)
         return created
 
@@ -115,12 +119,25 @@ class AlbumCollection(MemberCollection):
 
     def store_upload(self, session: Session, name: str, info: BlobInfo, *, mime_type: str,
                      must_not_exist: bool) -> FileEntry:
-        """A new file for the album: into its upload folder, then into the album."""
+        """A new file for the album: into its upload folder, then into the album.
+
+        A client's housekeeping file (Finder's ``._name`` beside a copied photo) is
+        stored so the client works, but never becomes a member.
+        """
         folder = albums.upload_folder(session, self.album)
         entry = tree.store_file(session, self.album.user_id, folder.id, name, info, mime_type=mime_type,
                                 must_not_exist=must_not_exist)
-        albums.add_file(session, self.album, entry)
+        if not is_housekeeping(name):
+            albums.add_file(session, self.album, entry)
         return entry
+
+    def get_member(self, name: str) -> FileResource | None:
+        if is_housekeeping(name):
+            # Never listed, but a client that wrote one here can read, lock or delete it.
+            with dav_errors(), self.provider.database.reading() as session:
+                entry = tree.resolve(session, self.album.user_id, [albums.UPLOAD_FOLDER, self.album.name, name])
+            return FileResource(self.child_path(name), self.environ, entry) if isinstance(entry, FileEntry) else None
+        return super().get_member(name)
 
     # --- the album itself ------------------------------------------------------------------
 

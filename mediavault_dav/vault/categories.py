@@ -20,6 +20,7 @@ from mediavault_dav.vault.errors import NotFound
 from mediavault_dav.vault.members import Member, MemberSource, find_member, list_members
 from mediavault_dav.vault.names import name_key
 
+
 @dataclass(frozen=True)
 class Category:
     id: int

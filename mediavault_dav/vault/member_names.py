@@ -1,13 +1,14 @@
 """Names of files shown together in one virtual folder, made distinct.
 
 An album or a smart folder can hold two files called ``IMG_0001.jpg`` from
-different folders. Each member keeps its own name except that, within a group of
-members whose names compare equal (NFC), the earliest member keeps it (the
-first added, for albums and tags; the oldest file otherwise) and the others become ``IMG_0001 (2).jpg``, ``IMG_0001 (3).jpg``..., skipping any
-number whose name a real member already has. The rule depends only on the group
-and on the real names of the form ``stem (n).ext``, so a single name can be
-resolved from those few rows (``candidates``) without listing the whole folder,
-and it gives the same answer as the listing.
+different folders. Within a group of members whose names compare equal (NFC),
+the earliest member keeps the name (the first added, for albums and tags; the
+oldest file otherwise) and the others become ``IMG_0001 (2).jpg``,
+``IMG_0001 (3).jpg``..., skipping any number whose name a real member already
+has. The rule depends only on the group and on the real names of the form
+``stem (n).ext``, so a single name can be resolved from those few rows
+(``candidates``) without listing the whole folder, and it gives the same answer
+as the listing.
 """
 
 from __future__ import annotations

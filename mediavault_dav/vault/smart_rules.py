@@ -262,8 +262,9 @@ def _tags(compiler: _Compiler, value: Any, where: str) -> str:
     for key, names in spec.items():
         keys = _tag_keys(names, f"{where}.{key}")
         alias = compiler.alias()
-        tagged = (f"SELECT count(*) FROM file_tags ft_{alias} JOIN tags t_{alias} ON t_{alias}.id = ft_{alias}.tag_id "
-                  f"WHERE ft_{alias}.file_id = e.id AND t_{alias}.name_key = ANY(CAST({compiler.bind(keys)} AS text[]))")
+        tagged = (f"SELECT count(*) FROM file_tags ft_{alias} "
+                  f"JOIN tags t_{alias} ON t_{alias}.id = ft_{alias}.tag_id WHERE ft_{alias}.file_id = e.id "
+                  f"AND t_{alias}.name_key = ANY(CAST({compiler.bind(keys)} AS text[]))")
         if key == "all":
             parts.append(f"({tagged}) = {compiler.bind(len(keys))}")
         elif key == "any":
@@ -327,7 +328,8 @@ def _folder(compiler: _Compiler, value: Any, where: str) -> str:
     return (f"e.folder_id IN (WITH RECURSIVE walk_{alias}(depth, id) AS ("
             f"SELECT 0, id FROM folders WHERE user_id = :user AND parent_id IS NULL "
             f"UNION ALL SELECT w.depth + 1, f.id FROM walk_{alias} w JOIN folders f ON f.parent_id = w.id "
-            f"AND f.user_id = :user AND f.name_key = normalize((CAST({compiler.bind(segments)} AS text[]))[w.depth + 1], NFC) "
+            f"AND f.user_id = :user "
+            f"AND f.name_key = normalize((CAST({compiler.bind(segments)} AS text[]))[w.depth + 1], NFC) "
             f"WHERE w.depth < {depth}){below})")
 
 

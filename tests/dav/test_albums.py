@@ -144,14 +144,18 @@ def test_cover_and_positions_are_properties(trip: Client) -> None:
     assert mv_property(trip, "/Albums/Trip/", "cover").text == "beach.jpg"  # type: ignore[union-attr]
 
 
-def test_housekeeping_files_never_enter_an_album(trip: Client, database: Database) -> None:
+def test_housekeeping_files_never_become_members(trip: Client, database: Database) -> None:
     put(trip, "/Files/Photos/.DS_Store", b"finder")
     refused = copy(trip, "/Files/Photos/.DS_Store", "/Albums/Trip/.DS_Store")
     assert refused.status_code == 403 and "housekeeping" in refused.text
-    files = count(database, "SELECT count(*) FROM files")
-    assert put(trip, "/Albums/Trip/._beach.jpg", b"appledouble") == 403
-    assert count(database, "SELECT count(*) FROM files") == files
-    assert count(database, "SELECT count(*) FROM album_files") == 0
+    # Finder writes "._name" beside a photo it copies: stored so Finder works, never shown.
+    assert put(trip, "/Albums/Trip/beach.jpg", b"photo") == 201
+    assert put(trip, "/Albums/Trip/._beach.jpg", b"appledouble") == 201
+    assert names(trip, "/Albums/Trip/") == ["beach.jpg"]
+    assert trip.request("GET", "/Albums/Trip/._beach.jpg").content == b"appledouble"
+    assert count(database, "SELECT count(*) FROM album_files") == 1
+    assert trip.request("DELETE", "/Albums/Trip/._beach.jpg").status_code == 204
+    assert names(trip, "/Files/Albums/Trip/") == ["beach.jpg"]
 
 
 @pytest.mark.parametrize(("method", "path", "destination", "reason"), [
