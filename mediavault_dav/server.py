@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
+from mediavault_dav.blobs import LocalBlobStore
 from mediavault_dav.dav.app import build_app
 from mediavault_dav.db.database import Database
 from mediavault_dav.settings import Settings
+from mediavault_dav.vault.media_scanner import MediaScanner
 
 _log = logging.getLogger(__name__)
 
@@ -30,9 +32,11 @@ class Gateway:
     database: Database
 
     def __post_init__(self) -> None:
+        # Media metadata of uploads is read beside the server, never on the upload path.
+        self.media_scanner = MediaScanner(self.database, LocalBlobStore(self.settings.blob_root))
         self.server = wsgi.Server(
             (self.settings.host, self.settings.port),
-            build_app(self.settings, self.database),
+            build_app(self.settings, self.database, self.media_scanner),
             numthreads=self.settings.worker_threads,
             server_name="MediaVault-DAV",
             timeout=SOCKET_TIMEOUT_SECONDS,
@@ -55,8 +59,10 @@ class Gateway:
     def start(self) -> None:
         """Bind and serve in background threads; returns once the socket listens."""
         self.server.prepare()
+        self.media_scanner.start()
         self._thread = threading.Thread(target=self.server.serve, name="cheroot", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self.server.stop()
+        self.media_scanner.stop()

@@ -22,6 +22,7 @@ from mediavault_dav.dav.provider import MediaVaultProvider
 from mediavault_dav.dav.proxy import ForwardedHeaders
 from mediavault_dav.db.database import Database
 from mediavault_dav.settings import Settings
+from mediavault_dav.vault.media_scanner import MediaScanner
 
 
 class _ExpectedPutFailures(logging.Filter):
@@ -39,10 +40,11 @@ if not any(isinstance(existing, _ExpectedPutFailures) for existing in _request_s
     _request_server_log.addFilter(_ExpectedPutFailures())
 
 
-def build_app(settings: Settings, database: Database) -> RequestGuard:
+def build_app(settings: Settings, database: Database, media_scanner: MediaScanner | None = None) -> RequestGuard:
+    """The WSGI application; ``media_scanner`` (if given) reads metadata of uploads."""
     # Error pages name the software; WsgiDAV's own CLI hides the version this way.
     wsgidav_util.public_wsgidav_info = "MediaVault DAV"
-    provider = MediaVaultProvider(database, LocalBlobStore(settings.blob_root))
+    provider = MediaVaultProvider(database, LocalBlobStore(settings.blob_root), media_scanner)
     config: dict[str, Any] = {
         "provider_mapping": {"/": provider},
         "mediavault": {

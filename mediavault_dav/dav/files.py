@@ -25,6 +25,7 @@ from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
 from wsgidav.util import etree
 
 from mediavault_dav.blobs import BlobInfo, BlobWriter
+from mediavault_dav.dav import media_properties
 from mediavault_dav.dav.errors import to_dav_error
 from mediavault_dav.vault import properties, tree
 from mediavault_dav.vault.errors import VaultError
@@ -32,6 +33,8 @@ from mediavault_dav.vault.names import name_key, split_path
 from mediavault_dav.vault.tree import Entry, FileEntry, FolderEntry
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from mediavault_dav.dav.provider import MediaVaultProvider
 
 _log = logging.getLogger(__name__)
@@ -114,6 +117,8 @@ class EntryResource(_DAVResource):
             if value is None:
                 raise DAVError(HTTP_NOT_FOUND)
             return value
+        if media_properties.is_media_property(name):  # sha256, tags, width ... (asked by name)
+            return media_properties.value(self, name)
         if not name.startswith("{DAV:}"):
             value = self._dead_properties().get(name)
             if value is None:
@@ -124,6 +129,8 @@ class EntryResource(_DAVResource):
     def set_property_value(self, name: str, value: Any, *, dry_run: bool = False) -> Any:
         if name.startswith("{DAV:}") or name in _LOCK_PROPERTIES:
             return super().set_property_value(name, value, dry_run=dry_run)
+        if media_properties.is_media_property(name):  # only mv:tags is writable
+            return media_properties.set_value(self, name, value, dry_run=dry_run)
         if dry_run:
             return None
         with self.provider.database.transaction() as session:
@@ -163,6 +170,8 @@ class EntryResource(_DAVResource):
         self._drop_locks()
 
     def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> bool:
+        if self.provider.copy_into_virtual_folder(self, dest_path, self.environ):  # album, tag: adds
+            return True
         target_folder, target_name = self.provider.resolve_target(dest_path, self.environ)
         with self.provider.database.transaction() as session:
             replaced = tree.copy(session, self.entry, target_folder.id, target_name,
@@ -379,17 +388,23 @@ class Upload:
         info: BlobInfo = self._writer.finish()
         self._writer = None
         resource = self._resource
-        user_id = resource.entry.user_id if resource.entry else resource.folder.user_id  # type: ignore[union-attr]
         try:
             with resource.provider.database.transaction() as session:
-                entry = tree.store_file(
-                    session, user_id, self._folder_id, self._name, info,
-                    mime_type=tree.guess_mime_type(self._name, self._content_type),
-                    expected_version=self._expected_version, must_not_exist=self._must_not_exist,
-                )
+                entry = self.store(session, info)
         except Exception as error:  # noqa: BLE001 - WsgiDAV turns anything but a DAVError into 500
             raise to_dav_error(error) from None
         resource.entry = entry
+        resource.provider.stored(entry)  # after the commit: e.g. read media metadata later
+
+    def store(self, session: Session, info: BlobInfo) -> FileEntry:
+        """Make the safely written blob the file's content (a virtual folder may add more)."""
+        resource = self._resource
+        user_id = resource.entry.user_id if resource.entry else resource.folder.user_id  # type: ignore[union-attr]
+        return tree.store_file(
+            session, user_id, self._folder_id, self._name, info,
+            mime_type=tree.guess_mime_type(self._name, self._content_type),
+            expected_version=self._expected_version, must_not_exist=self._must_not_exist,
+        )
 
     def abort(self) -> None:
         if self._writer is not None:

@@ -7,39 +7,56 @@ failure is still a clean 503, never a truncated 207 — and then each member's
 resource and ``<response>`` are built, serialised and sent in 64 KiB batches, so
 neither the XML nor the resource objects ever exist all at once; what stays is the
 rows themselves. Property values come from the same resource methods WsgiDAV's own
-handler uses; only the assembly differs. Requests this path does not cover (Depth
-infinity when enabled, an ``If`` header, resources outside ``/Files/``) go to
-WsgiDAV's handler.
+handler uses; only the assembly differs. Virtual folders (albums, smart folders
+...) are listed the same way. Requests this path does not cover (Depth infinity
+when enabled, an ``If`` header, the root) go to WsgiDAV's handler.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from wsgidav import util, xml_tools
 from wsgidav.dav_error import HTTP_BAD_REQUEST, DAVError
+from wsgidav.dav_provider import _DAVResource
 from wsgidav.util import etree
 
-from mediavault_dav.dav.files import EntryResource, FolderResource
+from mediavault_dav.dav import media_properties
+from mediavault_dav.dav.files import EntryResource
+from mediavault_dav.vault.tree import FileEntry
 
 _BATCH_BYTES = 64 * 1024
 _HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<D:multistatus xmlns:D="DAV:">'
 _TAIL = b"</D:multistatus>"
 
 
+@runtime_checkable
+class Listed(Protocol):
+    """A collection whose members come from one load: /Files/ folders, virtual folders."""
+
+    def load_listing(self) -> Any: ...
+
+    def iter_members(self, listing: Any) -> Iterator[_DAVResource]: ...
+
+
 def handles(resource: Any, environ: dict[str, Any]) -> bool:
-    return (isinstance(resource, EntryResource)
+    return (isinstance(resource, EntryResource | Listed)
             and environ.get("HTTP_DEPTH") in ("0", "1")
             and not environ.get("HTTP_IF"))
 
 
-def respond(resource: EntryResource, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+def respond(resource: _DAVResource, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     mode, names = _requested(environ)
-    members: Iterable[EntryResource] = ()
-    if environ["HTTP_DEPTH"] == "1" and isinstance(resource, FolderResource):
+    members: Iterable[_DAVResource] = ()
+    if environ["HTTP_DEPTH"] == "1" and isinstance(resource, Listed):
         # The database work happens here, before the 207 starts: a failure is a 503.
-        members = resource.iter_members(resource.load_listing())
+        listing = resource.load_listing()
+        if mode == "named" and media_properties.wanted(names):
+            # MediaVault properties of every listed file in one statement, not one per file.
+            media_properties.prefetch(resource, [entry.id for entry in listing.entries
+                                                 if isinstance(entry, FileEntry)])
+        members = resource.iter_members(listing)
     first = _response_xml(resource, mode, names)  # loads the resource's own dead properties
     start_response("207 Multi-Status", [
         ("Content-Type", "application/xml; charset=utf-8"),
@@ -48,7 +65,7 @@ def respond(resource: EntryResource, environ: dict[str, Any], start_response: An
     return _stream(first, members, mode, names)
 
 
-def _stream(first: bytes, members: Iterable[EntryResource], mode: str,
+def _stream(first: bytes, members: Iterable[_DAVResource], mode: str,
             names: list[str] | None) -> Iterator[bytes]:
     batch = [_HEAD, first]
     size = len(first)
@@ -63,7 +80,7 @@ def _stream(first: bytes, members: Iterable[EntryResource], mode: str,
     yield b"".join(batch)
 
 
-def _response_xml(resource: EntryResource, mode: str, names: list[str] | None) -> bytes:
+def _response_xml(resource: _DAVResource, mode: str, names: list[str] | None) -> bytes:
     holder = xml_tools.make_multistatus_el()
     if mode == "named":
         found = resource.get_properties("named", name_list=names)

@@ -18,14 +18,25 @@ from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, DAVError
 from wsgidav.dav_provider import DAVProvider, _DAVResource
 
 from mediavault_dav.blobs import BlobStore
-from mediavault_dav.dav import propfind
+from mediavault_dav.dav import plays, propfind
 from mediavault_dav.dav.auth import ACCOUNT_KEY
-from mediavault_dav.dav.files import CREATED_KEY, FILES_ROOT, FolderResource, entry_resource, files_segments
+from mediavault_dav.dav.files import (
+    CREATED_KEY,
+    FILES_ROOT,
+    EntryResource,
+    FileResource,
+    FolderResource,
+    entry_resource,
+    files_segments,
+)
 from mediavault_dav.dav.lock_storage import PostgresLockStorage
+from mediavault_dav.dav.playlists import RESULT_KEY as PLAYLIST_RESULT_KEY
 from mediavault_dav.dav.root import RootCollection
+from mediavault_dav.dav.virtual import MemberCollection
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import tree
-from mediavault_dav.vault.tree import FolderEntry
+from mediavault_dav.vault.media_scanner import MediaScanner
+from mediavault_dav.vault.tree import FileEntry, FolderEntry
 
 _CACHE_KEY = "mediavault.resources"
 # WsgiDAV checks locks for each of these before acting: their lock snapshot is
@@ -39,16 +50,21 @@ def _cache_key(path: str) -> str:
 
 
 class MediaVaultProvider(DAVProvider):
-    def __init__(self, database: Database, blobs: BlobStore) -> None:
+    def __init__(self, database: Database, blobs: BlobStore, media_scanner: MediaScanner | None = None) -> None:
         super().__init__()
         self.database = database
         self.blobs = blobs
+        self.media_scanner = media_scanner
 
     def is_readonly(self) -> bool:
         return False
 
     def _user_id(self, environ: dict[str, Any]) -> int:
         return environ[ACCOUNT_KEY].id
+
+    def user_id(self, environ: dict[str, Any]) -> int:
+        """The signed-in user, whose namespace this request sees."""
+        return self._user_id(environ)
 
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> _DAVResource | None:
         if environ.get(ACCOUNT_KEY) is None:
@@ -81,10 +97,14 @@ class MediaVaultProvider(DAVProvider):
                 return None
             return entry_resource(shown, environ, located.entry)
         resource: _DAVResource | None = RootCollection("/", environ)
+        cache = environ.setdefault(_CACHE_KEY, {})
+        walked = ""
         for segment in (part for part in path.split("/") if part):
             if resource is None or not resource.is_collection:
                 return None
-            resource = resource.get_member(segment)
+            walked += "/" + segment
+            resource = cache[walked] if walked in cache else resource.get_member(segment)
+            cache.setdefault(walked, resource)  # WsgiDAV asks for the parent next
         return resource
 
     def _preload_locks(self, session: Session, environ: dict[str, Any]) -> None:
@@ -112,6 +132,28 @@ class MediaVaultProvider(DAVProvider):
             raise DAVError(HTTP_CONFLICT, "the destination's parent folder does not exist")
         return parent.entry, segments[-1]
 
+    def virtual_target(self, dest_path: str, environ: dict[str, Any]) -> MemberCollection | None:
+        """The album, tag ... a COPY/MOVE Destination names a member of, if any."""
+        parent = self.get_resource_inst(util.get_uri_parent(dest_path.rstrip("/")), environ)
+        return parent if isinstance(parent, MemberCollection) else None
+
+    def copy_into_virtual_folder(self, source: EntryResource, dest_path: str, environ: dict[str, Any]) -> bool:
+        """COPY to a virtual folder adds the file to it; False for destinations in /Files/."""
+        if files_segments(dest_path.rstrip("/") or "/") is not None:
+            return False
+        target = self.virtual_target(dest_path, environ)
+        if target is None:
+            raise DAVError(HTTP_FORBIDDEN, "files can be copied into /Files/, an album or a tag")
+        if not isinstance(source, FileResource):
+            raise DAVError(HTTP_FORBIDDEN, f"a {target.kind} holds files, not folders: copy the files")
+        target.add_copy(source.entry, util.get_uri_name(dest_path.rstrip("/")))
+        return True
+
+    def stored(self, entry: FileEntry) -> None:
+        """A file's new content is safely stored: read its media metadata, later."""
+        if self.media_scanner is not None:
+            self.media_scanner.submit(entry.media_file_id, entry.hash, entry.mime_type)
+
     def drop_locks_at(self, path: str, environ: dict[str, Any]) -> None:
         if self.lock_manager is not None:
             self.lock_manager.remove_all_locks_from_url(self.ref_url(path, environ), recursive=True)
@@ -123,6 +165,12 @@ class MediaVaultProvider(DAVProvider):
             resource = self.get_resource_inst(environ["PATH_INFO"], environ)
             if propfind.handles(resource, environ):
                 return propfind.respond(resource, environ, start_response)  # type: ignore[arg-type]
+        if method == "GET":
+            resource = self.get_resource_inst(environ["PATH_INFO"], environ)
+            if isinstance(resource, FileResource) and plays.is_listening(environ, resource.entry):
+                plays.record(environ, self.database, resource.entry)  # dav/plays.py: when a play counts
+        if method == "PUT":
+            return default_handler(environ, _with_playlist_result(environ, start_response))
         if method not in ("COPY", "MOVE"):
             return default_handler(environ, start_response)
 
@@ -133,3 +181,14 @@ class MediaVaultProvider(DAVProvider):
             return start_response(status, headers, exc_info)
 
         return default_handler(environ, created_aware)
+
+
+def _with_playlist_result(environ: dict[str, Any], start_response: Any) -> Any:
+    """A PUT of a playlist says how many entries became tracks and how many named nothing."""
+    def respond(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        result = environ.get(PLAYLIST_RESULT_KEY)
+        if result is not None:
+            headers = [*headers, ("MediaVault-Playlist-Tracks", str(result[0])),
+                       ("MediaVault-Playlist-Skipped", str(result[1]))]
+        return start_response(status, headers, exc_info)
+    return respond

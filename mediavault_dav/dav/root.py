@@ -1,7 +1,7 @@
 """The signed-in user's root: the top-level areas of the namespace (DESIGN.md).
 
-Each area is its own collection class so later work replaces one of them without
-touching the others; until an area's issue lands it lists nothing.
+Each area is its own collection class (dav/albums.py, dav/tags.py, ...); an area
+whose issue has not landed yet lists nothing.
 """
 
 from __future__ import annotations
@@ -10,6 +10,12 @@ from typing import Any
 
 from wsgidav.dav_provider import DAVCollection
 from wsgidav.util import join_uri
+
+from mediavault_dav.dav.albums import AlbumsCollection
+from mediavault_dav.dav.categories import CategoriesCollection
+from mediavault_dav.dav.playlists import PlaylistsCollection
+from mediavault_dav.dav.smart_folders import SmartFoldersCollection
+from mediavault_dav.dav.tags import TagsCollection
 
 FILES = "Files"
 ALBUMS = "Albums"
@@ -23,6 +29,14 @@ TOP_LEVEL_AREAS: tuple[str, ...] = (
     FILES, ALBUMS, SMART_FOLDERS, TAGS, CATEGORIES, PLAYLISTS, SHARED_WITH_ME,
 )
 
+_VIRTUAL_AREAS: dict[str, Any] = {
+    ALBUMS: AlbumsCollection,
+    SMART_FOLDERS: SmartFoldersCollection,
+    TAGS: TagsCollection,
+    CATEGORIES: CategoriesCollection,
+    PLAYLISTS: PlaylistsCollection,
+}
+
 
 class RootCollection(DAVCollection):
     """``/``: one member per area, in the order DESIGN.md gives them."""
@@ -35,7 +49,8 @@ class RootCollection(DAVCollection):
             return None
         if name == FILES:
             return self.provider.get_resource_inst("/" + FILES, self.environ)
-        return AreaCollection(join_uri(self.path, name), self.environ)
+        area = _VIRTUAL_AREAS.get(name, AreaCollection)
+        return area(join_uri(self.path, name), self.environ)  # type: ignore[no-any-return]
 
     def get_display_name(self) -> str:
         return "MediaVault"

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from mediavault_dav.blobs.store import BlobInfo
 from mediavault_dav.db.statements import Row, Statement
+from mediavault_dav.vault.category_choice import CATEGORY_FOR_MIME_SQL
 from mediavault_dav.vault.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from mediavault_dav.vault.names import check_name
 
@@ -228,11 +229,13 @@ def guess_mime_type(name: str, declared: str | None) -> str:
     return DEFAULT_MIME_TYPE
 
 
-_MEDIA_UPSERT = """
-    INSERT INTO media_files (uploaded_by, sha256, size_bytes, mime_type)
-    VALUES (:user, :sha256, :size, :mime)
+# New content takes its category from its content type (vault/category_choice.py).
+_MEDIA_UPSERT = f"""
+    INSERT INTO media_files (uploaded_by, sha256, size_bytes, mime_type, category_id)
+    VALUES (:user, :sha256, :size, :mime, {CATEGORY_FOR_MIME_SQL})
     ON CONFLICT ON CONSTRAINT uq_media_files_uploaded_by_sha256 DO UPDATE
-       SET size_bytes = EXCLUDED.size_bytes  -- a no-op that makes RETURNING see the row
+       SET size_bytes = EXCLUDED.size_bytes,  -- a no-op that makes RETURNING see the row
+           category_id = COALESCE(media_files.category_id, EXCLUDED.category_id)
     RETURNING id, mime_type
 """
 

@@ -108,6 +108,11 @@ def _by_name(session: Session, username: str) -> User:
     return user
 
 
+def get_account(session: Session, username: str) -> Account:
+    """The account named ``username`` (any case); NotFound otherwise."""
+    return _account(_by_name(session, username))
+
+
 def set_password(session: Session, username: str, password: str) -> None:
     user = _by_name(session, username)
     user.password_hash = passwords.hash_password(password)

@@ -84,6 +84,8 @@ class MediaFile(Base):
     duration_seconds: Mapped[float | None] = mapped_column(Numeric(12, 3))
     title: Mapped[str | None] = mapped_column(Text)
     artist: Mapped[str | None] = mapped_column(Text)
+    # When the metadata reader looked at this content (NULL: not yet); see vault/media_scanner.py.
+    metadata_read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
 
 
