@@ -13,6 +13,7 @@ from wsgidav.request_resolver import RequestResolver
 from wsgidav.wsgidav_app import WsgiDAVApp
 
 from mediavault_dav.blobs import LocalBlobStore
+from mediavault_dav.dav import propfind
 from mediavault_dav.dav.auth import BasicAuthenticator
 from mediavault_dav.dav.errors import ErrorMapper
 from mediavault_dav.dav.limits import RequestGuard, RequestLimits
@@ -38,6 +39,9 @@ class _ExpectedPutFailures(logging.Filter):
 _request_server_log = logging.getLogger("wsgidav.request_server")
 if not any(isinstance(existing, _ExpectedPutFailures) for existing in _request_server_log.filters):
     _request_server_log.addFilter(_ExpectedPutFailures())
+_app_log = logging.getLogger("wsgidav.wsgidav_app")
+if not any(isinstance(existing, propfind.WithoutLengthComplaint) for existing in _app_log.filters):
+    _app_log.addFilter(propfind.WithoutLengthComplaint())
 
 
 def build_app(settings: Settings, database: Database, media_scanner: MediaScanner | None = None) -> RequestGuard:
@@ -81,4 +85,4 @@ def build_app(settings: Settings, database: Database, media_scanner: MediaScanne
         "logging": {"enable": False},
         "dir_browser": {"enable": True, "response_trailer": "MediaVault DAV", "davmount": False},
     }
-    return RequestGuard(WsgiDAVApp(config))
+    return RequestGuard(propfind.KeepStreamsAlive(WsgiDAVApp(config)))

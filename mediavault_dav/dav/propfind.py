@@ -14,6 +14,7 @@ when enabled, an ``If`` header, the root) go to WsgiDAV's handler.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
@@ -27,6 +28,7 @@ from mediavault_dav.dav.files import EntryResource
 from mediavault_dav.vault.tree import FileEntry
 
 _BATCH_BYTES = 64 * 1024
+STREAMED_KEY = "mediavault.streamed_multistatus"  # this response has no Content-Length, on purpose
 _HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<D:multistatus xmlns:D="DAV:">'
 _TAIL = b"</D:multistatus>"
 
@@ -58,6 +60,7 @@ def respond(resource: _DAVResource, environ: dict[str, Any], start_response: Any
                                                  if isinstance(entry, FileEntry)])
         members = resource.iter_members(listing)
     first = _response_xml(resource, mode, names)  # loads the resource's own dead properties
+    environ[STREAMED_KEY] = True
     start_response("207 Multi-Status", [
         ("Content-Type", "application/xml; charset=utf-8"),
         ("Date", util.get_rfc1123_time()),
@@ -118,3 +121,34 @@ def _only(current: str | None, wanted: str) -> str:
     if current is not None:
         raise DAVError(HTTP_BAD_REQUEST, "allprop, propname and prop are mutually exclusive")
     return wanted
+
+
+class KeepStreamsAlive:
+    """Keeps the connection open after a streamed listing.
+
+    WsgiDAV closes the connection after any response without a Content-Length (and
+    logs an error for it), so every folder a client listed cost it a new connection
+    (and a TLS handshake). A streamed 207 needs no length: cheroot sends it with
+    chunked transfer encoding to HTTP/1.1 clients, and closes only for HTTP/1.0 ones.
+    This wraps WsgiDAV from outside and takes back the ``Connection: close`` it
+    added to a response ``respond`` streamed.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        def keep_alive(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if environ.get(STREAMED_KEY):
+                headers = [(name, value) for name, value in headers
+                           if not (name.lower() == "connection" and value.lower() == "close")]
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, keep_alive)
+
+
+class WithoutLengthComplaint(logging.Filter):
+    """WsgiDAV logs an error for every streamed 207; it is expected (see KeepStreamsAlive)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Missing required Content-Length header in 207-response")

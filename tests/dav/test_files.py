@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import http.client
 import os
 import threading
 from collections.abc import Iterator
@@ -374,6 +376,22 @@ def test_a_lock_on_one_users_path_does_not_touch_the_same_path_of_another(
 
 _LOCK_BODY = (b'<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>'
               b"<D:locktype><D:write/></D:locktype><D:owner>test</D:owner></D:lockinfo>")
+
+
+def test_a_streamed_listing_keeps_the_connection_open(alice_client: Client, gateway) -> None:  # noqa: ANN001
+    assert alice_client.request("MKCOL", "/Files/Kept").status_code == 201
+    host, port = gateway.server.bind_addr[:2]
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    credentials = base64.b64encode(f"{alice_client.auth[0]}:{alice_client.auth[1]}".encode()).decode()
+    headers = {"Depth": "1", "Authorization": f"Basic {credentials}"}
+    for _ in range(2):
+        connection.request("PROPFIND", "/Files/Kept/", headers=headers)
+        response = connection.getresponse()
+        assert response.status == 207 and response.getheader("Transfer-Encoding") == "chunked"
+        assert b"</D:multistatus>" in response.read()
+        assert response.getheader("Connection") is None and not response.will_close
+        assert connection.sock is not None  # the same connection serves the next request
+    connection.close()
 
 
 def test_a_big_listing_is_streamed_not_built_whole(alice_client: Client, database: Database, blob_root: Path) -> None:
