@@ -9,7 +9,9 @@ Authorization header with a 500. Order of checks:
    while the in-process ``CredentialCache`` checked it less than two seconds ago;
 2. Basic credentials remembered by the ``CredentialCache`` — likewise;
 3. Basic credentials verified with passlib (argon2id); on success the pair is
-   remembered and a session cookie is issued.
+   remembered and a session cookie is issued. These checks are throttled per account
+   and per client address (vault/sign_in_throttle.py: a growing wait, then 429 with
+   Retry-After for a while) and each one, success or failure, is an audit-trail row.
 
 Remembered sign-ins are re-validated against the user's row at least every two
 seconds (``credentials.REVALIDATE_SECONDS``), so a changed password or a disabled
@@ -25,6 +27,7 @@ import binascii
 import hashlib
 import hmac
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote
@@ -34,8 +37,10 @@ from wsgidav.mw.base_mw import BaseMiddleware
 from mediavault_dav.dav.proxy import CLIENT_ADDRESS_KEY
 from mediavault_dav.db.database import Database
 from mediavault_dav.settings import Settings
-from mediavault_dav.vault import sessions, users
+from mediavault_dav.vault import activity, sessions, sign_in_throttle, users
+from mediavault_dav.vault.activity import Actor
 from mediavault_dav.vault.credentials import CredentialCache, basic_secret, session_secret
+from mediavault_dav.vault.errors import TooManyAttempts
 from mediavault_dav.vault.users import Account
 
 _log = logging.getLogger(__name__)
@@ -45,6 +50,7 @@ ACCOUNT_KEY = "mediavault.account"
 COOKIE_NAME = "mediavault.sid"
 _ANONYMOUS_PREFIXES = ("/:dir_browser/",)  # the directory browser's static assets
 _CHALLENGE_BODY = b"401 Unauthorized: sign in with your MediaVault user name and password.\n"
+_TOO_MANY_BODY = b"429 Too Many Requests: too many failed sign-ins; try again later.\n"
 
 
 class BasicAuthenticator(BaseMiddleware):
@@ -69,7 +75,12 @@ class BasicAuthenticator(BaseMiddleware):
         account = self._from_cookie(environ, credentials)
         new_cookie = None
         if account is None and credentials is not None:
-            account, new_cookie = self._from_credentials(*credentials)
+            try:
+                account, new_cookie = self._from_credentials(environ, *credentials)
+            except TooManyAttempts as refusal:
+                _log.warning("sign-in for user %r from %s refused: too many failures", credentials[0][:150],
+                             environ.get(CLIENT_ADDRESS_KEY, "?"))
+                return _too_many_attempts(start_response, refusal.retry_after_seconds)
             if account is None:
                 _log.warning("failed sign-in for user %r from %s", credentials[0][:150],
                              environ.get(CLIENT_ADDRESS_KEY, "?"))
@@ -110,7 +121,8 @@ class BasicAuthenticator(BaseMiddleware):
             return None  # the client now signs in as someone else: believe the header
         return account
 
-    def _from_credentials(self, username: str, password: str) -> tuple[Account | None, str | None]:
+    def _from_credentials(self, environ: dict[str, Any], username: str,
+                          password: str) -> tuple[Account | None, str | None]:
         secret = basic_secret(username, password)
         remembered = self._cache.lookup(secret)
         if remembered is not None:
@@ -122,12 +134,32 @@ class BasicAuthenticator(BaseMiddleware):
                 self._cache.revalidated(secret, account)
                 return account, None
             self._cache.forget(secret)
+        return self._verify(environ, secret, username, password)
+
+    def _verify(self, environ: dict[str, Any], secret: str, username: str,
+                password: str) -> tuple[Account | None, str | None]:
+        """The slow check, throttled (vault/sign_in_throttle.py) and recorded in the audit trail."""
+        address = environ.get(CLIENT_ADDRESS_KEY)
+        attempt = sign_in_throttle.keys(username, address)
+        with self._database.reading() as session:
+            verdict = sign_in_throttle.before_attempt(session, attempt)
+        if verdict.refused_for_seconds:
+            raise TooManyAttempts("too many failed sign-ins", verdict.refused_for_seconds)
+        if verdict.delay_seconds:
+            time.sleep(verdict.delay_seconds)  # before the check: hanging up early tells nothing
+        agent = environ.get("HTTP_USER_AGENT")
         with self._database.transaction() as session:
             account = users.authenticate(session, username, password)
             if account is None:
+                sign_in_throttle.failed(session, attempt)
+                activity.record(session, action="sign_in", outcome="failure",
+                                actor=Actor(None, username[:150], address, agent))
                 return None, None
             stamp = users.stamp_of(session, account.id)
             sid = sessions.start(session, account, self._ttl_ms, secure=self._secure)
+            sign_in_throttle.succeeded(session, attempt)
+            activity.record(session, action="sign_in", outcome="success",
+                            actor=Actor(account.id, account.username, address, agent))
         self._cache.remember(secret, account, stamp)
         return account, self._cookie(sid)
 
@@ -188,6 +220,18 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
     if not separator or not username:
         return None
     return username, password
+
+
+def _too_many_attempts(start_response: Any, retry_after_seconds: int) -> list[bytes]:
+    start_response(
+        "429 Too Many Requests",
+        [
+            ("Retry-After", str(retry_after_seconds)),
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(_TOO_MANY_BODY))),
+        ],
+    )
+    return [_TOO_MANY_BODY]
 
 
 def _challenge(start_response: Any) -> list[bytes]:

@@ -35,3 +35,19 @@ class Locked(VaultError):
 
 class LimitExceeded(VaultError):
     """A per-user limit (locks, ...) would be exceeded."""
+
+
+class QuotaExceeded(VaultError):
+    """Storing this would take the user past their storage quota (or the disk is full)."""
+
+
+class TooLarge(VaultError):
+    """The upload is bigger than the largest the administrator allows."""
+
+
+class TooManyAttempts(VaultError):
+    """Sign-ins from here, or for this account, are refused for a while."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

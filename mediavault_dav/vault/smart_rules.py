@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from mediavault_dav.vault import sizes
 from mediavault_dav.vault.errors import InvalidInput
 from mediavault_dav.vault.names import check_name, name_key, split_path
 
@@ -38,9 +39,6 @@ MAX_CONDITIONS = 200
 MAX_LIST = 100
 MAX_TEXT = 255
 
-_SIZE_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
-               "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 _PERIOD_UNITS = {"m": 60, "min": 60, "minute": 60, "minutes": 60, "h": 3600, "hour": 3600, "hours": 3600,
                  "d": 86400, "day": 86400, "days": 86400, "w": 604800, "week": 604800, "weeks": 604800}
 _PERIOD = re.compile(r"^\s*(\d+)\s*([a-zA-Z]+)\s*$")
@@ -163,13 +161,10 @@ def _whole_number(value: Any, where: str) -> int:
 
 
 def _size(value: Any, where: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    found = _SIZE.match(value) if isinstance(value, str) else None
-    if found is None or found.group(2).lower() not in _SIZE_UNITS:
-        raise InvalidRule(f"{where}: expected bytes as a number or text such as \"10 MB\" or \"1.5 GiB\" "
-                          f"(units: {', '.join(unit for unit in _SIZE_UNITS if unit)})")
-    return int(Decimal(found.group(1)) * _SIZE_UNITS[found.group(2).lower()])
+    try:
+        return sizes.parse_size(value)
+    except InvalidInput as error:
+        raise InvalidRule(f"{where}: {error}") from None
 
 
 def _seconds(value: Any, where: str) -> Decimal:

@@ -13,7 +13,7 @@ from mediavault_dav.db.models.organisation import (
     SmartFolder,
     Tag,
 )
-from mediavault_dav.db.models.security import ActivityLog, Permission, Session, ShareLink
+from mediavault_dav.db.models.security import ActivityLog, Permission, Session, ShareLink, SignInFailure
 from mediavault_dav.db.models.system import ImportBatch, SystemSetting
 from mediavault_dav.db.models.users import User
 
@@ -26,7 +26,7 @@ SEED_TABLES: tuple[str, ...] = (
     "activity_logs", "permissions", "share_links",
     "import_batches", "system_settings",
 )
-GATEWAY_TABLES: tuple[str, ...] = ("dav_locks", "dav_properties")
+GATEWAY_TABLES: tuple[str, ...] = ("dav_locks", "dav_properties", "sign_in_failures")
 
 # The seed's index names, each with its table.
 SEED_INDEXES: dict[str, str] = {
@@ -48,6 +48,6 @@ __all__ = [
     "GATEWAY_TABLES", "SEED_INDEXES", "SEED_TABLES",
     "ActivityLog", "Album", "AlbumFile", "Base", "Category", "DavLock", "DavProperty",
     "File", "FileTag", "Folder", "ImportBatch", "MediaFile", "Permission", "PlayHistory",
-    "Playlist", "PlaylistTrack", "Session", "ShareLink", "SmartFolder", "SystemSetting",
+    "Playlist", "PlaylistTrack", "Session", "ShareLink", "SignInFailure", "SmartFolder", "SystemSetting",
     "Tag", "User",
 ]

@@ -56,6 +56,7 @@ class MediaFile(Base):
         UniqueConstraint("uploaded_by", "sha256", name="uq_media_files_uploaded_by_sha256"),
         CheckConstraint(SHA256_CHECK.format(col="sha256"), name="sha256_hex"),
         CheckConstraint("size_bytes >= 0", name="size_not_negative"),
+        CheckConstraint("entry_count >= 0", name="entry_count_not_negative"),
         Index("idx_media_files_sha256", "sha256"),
         Index("idx_media_files_uploaded_by", "uploaded_by"),
         Index("idx_media_files_category", "category_id"),
@@ -86,6 +87,8 @@ class MediaFile(Base):
     artist: Mapped[str | None] = mapped_column(Text)
     # When the metadata reader looked at this content (NULL: not yet); see vault/media_scanner.py.
     metadata_read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # How many entries of the folder tree name this content; kept by triggers on files.
+    entry_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     created_at: Mapped[datetime] = created_at_column()
 
 

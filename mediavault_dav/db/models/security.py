@@ -134,6 +134,19 @@ class ActivityLog(Base):
     created_at: Mapped[datetime] = created_at_column()
 
 
+class SignInFailure(Base):
+    """Failed sign-ins of one account or one client address (vault/sign_in_throttle.py)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_last_failure_at", "last_failure_at"),)
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)  # "account:<name>" or "address:<network>"
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    first_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Session(Base):
     """Exactly the seed's connect-pg-simple table.
 

@@ -27,6 +27,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
     # None: the default quota from system_settings applies.
     quota_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    # Bytes of the user's contents that have an entry; kept by triggers on files (migration 0003).
+    used_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     password_changed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
