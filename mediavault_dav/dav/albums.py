@@ -23,6 +23,7 @@ from wsgidav.dav_provider import DAVNonCollection
 
 from mediavault_dav.blobs import BlobInfo
 from mediavault_dav.dav import media_properties
+from mediavault_dav.dav.changes import changing
 from mediavault_dav.dav.files import CREATED_KEY, FileResource
 from mediavault_dav.dav.virtual import (
     Area,
@@ -57,8 +58,9 @@ class AlbumsCollection(Area):
         return AlbumCollection(self.child_path(item.name), self.environ, item)
 
     def create_collection(self, name: str) -> AlbumCollection:
-        with dav_errors(), self.provider.database.transaction() as session:
-            album = albums.create_album(session, self.provider.user_id(self.environ), name)
+        with dav_errors(), changing(self.provider.database, self.environ, "mkcol", self.child_path(name)) as change:
+            album = albums.create_album(change.session, self.provider.user_id(self.environ), name)
+            change.resource_type, change.resource_id, change.status_code = "album", album.id, 201
         created = self.folder(album)
         self.provider.remember(created.path, created, self.environ)
         return created
@@ -104,18 +106,17 @@ class AlbumCollection(MemberCollection):
             return PendingMember(self.child_path(name), self.environ, self, name)
         # LOCK on a new name creates an empty file (RFC 4918 7.3), here as for an upload.
         info = self.provider.blobs.writer().finish()
-        with dav_errors(), self.provider.database.transaction() as session:
-            entry = self.store_upload(session, name, info, mime_type=tree.guess_mime_type(name, None),
+        with dav_errors(), changing(self.provider.database, self.environ, "put", self.child_path(name)) as change:
+            entry = self.store_upload(change.session, name, info, mime_type=tree.guess_mime_type(name, None),
                                       must_not_exist=True)
+            change.about(entry)
+            change.status_code, change.bytes, change.details = 201, 0, {"created_by": "LOCK"}
         created: FileResource = MemberFile(self.child_path(name), self.environ,
                                            Member(name, entry, f"/{albums.UPLOAD_FOLDER}/{self.album.name}"), self)
         if is_housekeeping(name):
             created = FileResource(self.child_path(name), self.environ, entry)
         self.provider.remember(created.path, created, self.environ)
         return created
-
-    def child_path(self, name: str) -> str:
-        return self.path.rstrip("/") + "/" + name
 
     def store_upload(self, session: Session, name: str, info: BlobInfo, *, mime_type: str,
                      must_not_exist: bool) -> FileEntry:
@@ -143,14 +144,17 @@ class AlbumCollection(MemberCollection):
 
     def handle_delete(self) -> bool:
         """Deletes the album; its files stay in /Files/."""
-        with dav_errors(), self.provider.database.transaction() as session:
-            albums.delete_album(session, self.album)
+        with dav_errors(), changing(self.provider.database, self.environ, "delete", self.path) as change:
+            change.resource_type, change.resource_id, change.status_code = "album", self.album.id, 204
+            albums.delete_album(change.session, self.album)
         return True
 
     def handle_move(self, dest_path: str) -> bool:
         new_name = renamed_within("/Albums/", dest_path)
-        with dav_errors(), self.provider.database.transaction() as session:
-            replaced = albums.rename_album(session, self.album, new_name,
+        with dav_errors(), changing(self.provider.database, self.environ, "move", self.path) as change:
+            change.resource_type, change.resource_id = "album", self.album.id
+            change.details = {"destination": dest_path}
+            replaced = albums.rename_album(change.session, self.album, new_name,
                                            replace=self.environ.get("HTTP_OVERWRITE", "T") == "T")
         self.environ[CREATED_KEY] = not replaced
         return True
@@ -173,12 +177,18 @@ class AlbumCollection(MemberCollection):
         if name != COVER:
             return super().set_property_value(name, value, dry_run=dry_run)
         wanted = None if value is None else (value.text or "").strip()
-        with dav_errors(), self.provider.database.transaction() as session:
-            member = self.find(session, wanted) if wanted else None
+        if dry_run:
+            with dav_errors(), self.provider.database.reading() as session:
+                if wanted and self.find(session, wanted) is None:
+                    refuse(f"{wanted!r} is not a file of this album")
+            return None
+        with dav_errors(), changing(self.provider.database, self.environ, "proppatch", self.path) as change:
+            change.resource_type, change.resource_id = "album", self.album.id
+            change.details = {"property": name, "removed": wanted is None}
+            member = self.find(change.session, wanted) if wanted else None
             if wanted and member is None:
                 refuse(f"{wanted!r} is not a file of this album")
-            if not dry_run:
-                albums.set_cover(session, self.album, member.entry.id if member else None)
+            albums.set_cover(change.session, self.album, member.entry.id if member else None)
         return None
 
     def member_property(self, member: Member, name: str) -> Any:
@@ -192,5 +202,8 @@ class AlbumCollection(MemberCollection):
             refuse("a position is a whole number of 0 or more")
         if dry_run:
             return
-        with dav_errors(), self.provider.database.transaction() as session:
-            albums.set_position(session, self.album, member.entry.id, None if text is None else int(text))
+        path = self.child_path(member.name)
+        with dav_errors(), changing(self.provider.database, self.environ, "proppatch", path) as change:
+            change.about(member.entry)
+            change.details = {"property": name, "removed": text is None}
+            albums.set_position(change.session, self.album, member.entry.id, None if text is None else int(text))

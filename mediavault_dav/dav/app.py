@@ -15,6 +15,7 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 from mediavault_dav.blobs import LocalBlobStore
 from mediavault_dav.dav import propfind
 from mediavault_dav.dav.auth import BasicAuthenticator
+from mediavault_dav.dav.changes import RefusedChanges
 from mediavault_dav.dav.errors import ErrorMapper
 from mediavault_dav.dav.limits import RequestGuard, RequestLimits
 from mediavault_dav.dav.lock_storage import LockSnapshotScope, PostgresLockStorage
@@ -27,13 +28,13 @@ from mediavault_dav.vault.media_scanner import MediaScanner
 
 
 class _ExpectedPutFailures(logging.Filter):
-    """Drop WsgiDAV's traceback for a PUT refused on purpose (412, 409, 400 ...)."""
+    """Drop WsgiDAV's traceback for a PUT refused on purpose (412, 409, 400, 507 ...)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.getMessage() != "PUT: byte copy failed" or not record.exc_info:
             return True
         error = record.exc_info[1]
-        return not (isinstance(error, DAVError) and error.value < 500)
+        return not (isinstance(error, DAVError) and (error.value < 500 or error.value == 507))
 
 
 _request_server_log = logging.getLogger("wsgidav.request_server")
@@ -62,6 +63,7 @@ def build_app(settings: Settings, database: Database, media_scanner: MediaScanne
         "middleware_stack": [
             ForwardedHeaders,
             OptionsResponder,
+            RefusedChanges,  # outside ErrorPrinter: it sees the final status
             ErrorPrinter,
             ErrorMapper,
             BasicAuthenticator,  # 401 before anything reads a body

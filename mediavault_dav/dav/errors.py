@@ -16,18 +16,22 @@ from typing import Any
 
 from sqlalchemy import exc as sa_exc
 from wsgidav.dav_error import (
+    ERROR_DESCRIPTIONS,
     HTTP_BAD_REQUEST,
     HTTP_CONFLICT,
     HTTP_FORBIDDEN,
+    HTTP_INSUFFICIENT_STORAGE,
     HTTP_INTERNAL_ERROR,
     HTTP_LOCKED,
     HTTP_NOT_FOUND,
     HTTP_PRECONDITION_FAILED,
+    HTTP_REQUEST_ENTITY_TOO_LARGE,
     DAVError,
 )
 from wsgidav.mw.base_mw import BaseMiddleware
 
 from mediavault_dav.db.errors import DatabaseError
+from mediavault_dav.vault import quotas
 from mediavault_dav.vault.errors import (
     Conflict,
     Forbidden,
@@ -36,12 +40,16 @@ from mediavault_dav.vault.errors import (
     Locked,
     NotFound,
     PreconditionFailed,
+    QuotaExceeded,
+    TooLarge,
+    TooManyAttempts,
     VaultError,
 )
 
 _log = logging.getLogger(__name__)
 
 HTTP_SERVICE_UNAVAILABLE = 503
+HTTP_TOO_MANY_REQUESTS = 429
 RETRY_AFTER_SECONDS = "5"
 
 _STATUS_BY_ERROR: tuple[tuple[type[VaultError], int], ...] = (
@@ -53,16 +61,29 @@ _STATUS_BY_ERROR: tuple[tuple[type[VaultError], int], ...] = (
     (Locked, HTTP_LOCKED),
     # A per-user limit is a refusal of this request, not a server fault.
     (LimitExceeded, HTTP_FORBIDDEN),
+    (QuotaExceeded, HTTP_INSUFFICIENT_STORAGE),
+    (TooLarge, HTTP_REQUEST_ENTITY_TOO_LARGE),
+    (TooManyAttempts, HTTP_TOO_MANY_REQUESTS),
 )
+
+# WsgiDAV has no text for these, so its status line would read "507 Status".
+ERROR_DESCRIPTIONS.setdefault(HTTP_REQUEST_ENTITY_TOO_LARGE, "413 Content Too Large")
+ERROR_DESCRIPTIONS.setdefault(HTTP_TOO_MANY_REQUESTS, "429 Too Many Requests")
+ERROR_DESCRIPTIONS.setdefault(HTTP_SERVICE_UNAVAILABLE, "503 Service Unavailable")
+ERROR_DESCRIPTIONS.setdefault(HTTP_INSUFFICIENT_STORAGE, "507 Insufficient Storage")
 
 
 def to_dav_error(error: BaseException) -> DAVError:
     if isinstance(error, DAVError):
         return error
+    if isinstance(error, sa_exc.DBAPIError):
+        error = quotas.over_quota(error) or error  # the quota triggers' refusal, or a full disk
     if isinstance(error, VaultError):
         for error_type, status in _STATUS_BY_ERROR:
             if isinstance(error, error_type):
-                return DAVError(status, str(error))
+                headers = ([("Retry-After", str(error.retry_after_seconds))]
+                           if isinstance(error, TooManyAttempts) else None)
+                return DAVError(status, str(error), add_headers=headers)
         return DAVError(HTTP_INTERNAL_ERROR, "internal error")
     if isinstance(error, DatabaseError | sa_exc.OperationalError | sa_exc.InterfaceError
                   | sa_exc.TimeoutError | sa_exc.DisconnectionError):

@@ -13,6 +13,7 @@ DELETE, COPY and MOVE are handled natively in one transaction each.
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,9 +27,10 @@ from wsgidav.util import etree
 
 from mediavault_dav.blobs import BlobInfo, BlobWriter
 from mediavault_dav.dav import media_properties
+from mediavault_dav.dav.changes import changing
 from mediavault_dav.dav.errors import to_dav_error
 from mediavault_dav.vault import properties, tree
-from mediavault_dav.vault.errors import VaultError
+from mediavault_dav.vault.errors import QuotaExceeded, VaultError
 from mediavault_dav.vault.names import name_key, split_path
 from mediavault_dav.vault.tree import Entry, FileEntry, FolderEntry
 
@@ -133,11 +135,13 @@ class EntryResource(_DAVResource):
             return media_properties.set_value(self, name, value, dry_run=dry_run)
         if dry_run:
             return None
-        with self.provider.database.transaction() as session:
+        with changing(self.provider.database, self.environ, "proppatch", self.path) as change:
+            change.about(self.entry)
+            change.details = {"property": name, "removed": value is None}
             if value is None:
-                properties.remove(session, self.entry_key, name)
+                properties.remove(change.session, self.entry_key, name)
             else:
-                properties.write(session, self.entry_key, name, etree.tostring(value))
+                properties.write(change.session, self.entry_key, name, etree.tostring(value))
         self._dead = None
         return None
 
@@ -145,8 +149,14 @@ class EntryResource(_DAVResource):
         moment = _parse_time(time_stamp)
         if dry_run:
             return True
-        with self.provider.database.transaction() as session:
-            self.entry = tree.set_modified(session, self.entry, moment)
+        if self.environ["REQUEST_METHOD"] != "PROPPATCH":  # X-OC-Mtime: part of the PUT's change
+            with self.provider.database.transaction() as session:
+                self.entry = tree.set_modified(session, self.entry, moment)
+            return True
+        with changing(self.provider.database, self.environ, "proppatch", self.path) as change:
+            change.about(self.entry)
+            change.details = {"property": "modification time", "value": moment.isoformat()}
+            self.entry = tree.set_modified(change.session, self.entry, moment)
         return True
 
     # --- native DELETE, COPY, MOVE -------------------------------------------
@@ -165,26 +175,34 @@ class EntryResource(_DAVResource):
 
     def delete(self) -> None:
         """The entry, and for a folder everything below it, in one statement."""
-        with self.provider.database.transaction() as session:
-            tree.delete(session, self.entry)
+        with changing(self.provider.database, self.environ, "delete", self.path) as change:
+            change.about(self.entry)
+            change.status_code = 204
+            tree.delete(change.session, self.entry)
         self._drop_locks()
 
     def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> bool:
         if self.provider.copy_into_virtual_folder(self, dest_path, self.environ):  # album, tag: adds
             return True
         target_folder, target_name = self.provider.resolve_target(dest_path, self.environ)
-        with self.provider.database.transaction() as session:
-            replaced = tree.copy(session, self.entry, target_folder.id, target_name,
+        with changing(self.provider.database, self.environ, "copy", self.path) as change:
+            change.about(self.entry)
+            change.details = {"destination": dest_path}
+            replaced = tree.copy(change.session, self.entry, target_folder.id, target_name,
                                  replace=self.environ.get("HTTP_OVERWRITE", "T") == "T",
                                  recursive=depth_infinity)
+            change.status_code = 204 if replaced else 201
         self.environ[CREATED_KEY] = not replaced
         return True
 
     def handle_move(self, dest_path: str) -> bool:
         target_folder, target_name = self.provider.resolve_target(dest_path, self.environ)
-        with self.provider.database.transaction() as session:
-            replaced = tree.move(session, self.entry, target_folder.id, target_name,
+        with changing(self.provider.database, self.environ, "move", self.path) as change:
+            change.about(self.entry)
+            change.details = {"destination": dest_path}
+            replaced = tree.move(change.session, self.entry, target_folder.id, target_name,
                                  replace=self.environ.get("HTTP_OVERWRITE", "T") == "T")
+            change.status_code = 204 if replaced else 201
         self._drop_locks()  # locks stay with the URL they were taken on (RFC 4918 7.5)
         if replaced:
             self.provider.drop_locks_at(dest_path, self.environ)
@@ -249,17 +267,23 @@ class FolderResource(EntryResource, DAVCollection):
         # LOCK on an unmapped URL creates an empty resource (RFC 4918 7.3).
         empty = self.provider.blobs.writer()
         info = empty.finish()
-        with self.provider.database.transaction() as session:
-            entry = tree.store_file(session, self.entry.user_id, self.entry.id, name, info,
+        path = util.join_uri(self.path, name)
+        with changing(self.provider.database, self.environ, "put", path) as change:
+            entry = tree.store_file(change.session, self.entry.user_id, self.entry.id, name, info,
                                     mime_type=tree.guess_mime_type(name, None), must_not_exist=True)
-        created = FileResource(util.join_uri(self.path, name), self.environ, entry)
+            change.about(entry)
+            change.status_code, change.bytes, change.details = 201, 0, {"created_by": "LOCK"}
+        created = FileResource(path, self.environ, entry)
         self.provider.remember(created.path, created, self.environ)
         return created
 
     def create_collection(self, name: str) -> FolderResource:
-        with self.provider.database.transaction() as session:
-            folder = tree.create_folder(session, self.entry.user_id, self.entry.id, name)
-        created = FolderResource(util.join_uri(self.path, name), self.environ, folder)
+        path = util.join_uri(self.path, name)
+        with changing(self.provider.database, self.environ, "mkcol", path) as change:
+            folder = tree.create_folder(change.session, self.entry.user_id, self.entry.id, name)
+            change.about(folder)
+            change.status_code = 201
+        created = FolderResource(path, self.environ, folder)
         self.provider.remember(created.path, created, self.environ)
         return created
 
@@ -371,12 +395,31 @@ class Upload:
         self._content_type = content_type
         self._expected_version = expected_version
         self._must_not_exist = must_not_exist
-        self._writer: BlobWriter | None = resource.provider.blobs.writer()
         self._expected_length = _announced_length(resource.environ)
+        # The quota and the largest upload, checked before a byte is stored when the
+        # size is announced, and as the bytes arrive when it is not (chunked bodies).
+        self._limits = resource.provider.upload_limits(resource.environ, self.owner_id())
+        if self._expected_length is not None:
+            _refuse(self._limits.refusal(self._expected_length))
+        self._writer: BlobWriter | None = resource.provider.blobs.writer()
+
+    def owner_id(self) -> int:
+        """Whose quota the upload uses: the owner of the folder it lands in."""
+        resource = self._resource
+        return resource.entry.user_id if resource.entry else resource.folder.user_id  # type: ignore[union-attr]
 
     def write(self, chunk: bytes) -> None:
         assert self._writer is not None
-        self._writer.write(chunk)
+        try:
+            self._writer.write(chunk)
+        except OSError as error:
+            self.abort()
+            raise _storage_error(error) from None
+        if self._expected_length is None:
+            refusal = self._limits.refusal(self._writer.bytes_written)
+            if refusal is not None:
+                self.abort()  # keep nothing of it
+                _refuse(refusal)
 
     def close(self) -> None:
         assert self._writer is not None
@@ -385,12 +428,19 @@ class Upload:
             # The client went away mid-body: never store a truncated file.
             self.abort()
             raise DAVError(HTTP_BAD_REQUEST, f"expected {self._expected_length} bytes, received {received}")
-        info: BlobInfo = self._writer.finish()
-        self._writer = None
+        try:
+            info: BlobInfo = self._writer.finish()
+        except OSError as error:
+            raise _storage_error(error) from None
+        finally:
+            self._writer = None
         resource = self._resource
         try:
-            with resource.provider.database.transaction() as session:
-                entry = self.store(session, info)
+            with changing(resource.provider.database, resource.environ, "put", resource.path) as change:
+                entry = self.store(change.session, info)
+                change.about(entry)
+                change.status_code = 204 if isinstance(resource, FileResource) else 201
+                change.bytes = info.size
         except Exception as error:  # noqa: BLE001 - WsgiDAV turns anything but a DAVError into 500
             raise to_dav_error(error) from None
         resource.entry = entry
@@ -398,10 +448,8 @@ class Upload:
 
     def store(self, session: Session, info: BlobInfo) -> FileEntry:
         """Make the safely written blob the file's content (a virtual folder may add more)."""
-        resource = self._resource
-        user_id = resource.entry.user_id if resource.entry else resource.folder.user_id  # type: ignore[union-attr]
         return tree.store_file(
-            session, user_id, self._folder_id, self._name, info,
+            session, self.owner_id(), self._folder_id, self._name, info,
             mime_type=tree.guess_mime_type(self._name, self._content_type),
             expected_version=self._expected_version, must_not_exist=self._must_not_exist,
         )
@@ -410,6 +458,19 @@ class Upload:
         if self._writer is not None:
             self._writer.abort()
             self._writer = None
+
+
+def _refuse(refusal: VaultError | None) -> None:
+    if refusal is not None:
+        raise to_dav_error(refusal)
+
+
+def _storage_error(error: OSError) -> DAVError:
+    if error.errno == errno.ENOSPC:
+        _log.error("the blob store is full")
+        return to_dav_error(QuotaExceeded("the vault's storage is full"))
+    _log.error("writing a blob failed: %s", error.strerror)
+    return DAVError(500, "the upload could not be stored")
 
 
 def _resource_type(resource: EntryResource) -> Any:

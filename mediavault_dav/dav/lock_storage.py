@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_LOCKED, DAVError
 from wsgidav.lock_man.lock_manager import generate_lock_token, normalize_lock_root, validate_lock
 from wsgidav.mw.base_mw import BaseMiddleware
 
+from mediavault_dav.dav.changes import changing
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import locks
 from mediavault_dav.vault.errors import LimitExceeded, Locked
@@ -37,11 +39,27 @@ class PostgresLockStorage:
 
     # --- the per-request snapshot -------------------------------------------------
 
-    def begin_request(self) -> None:
+    def begin_request(self, environ: dict[str, Any]) -> None:
         self._request.snapshots = {}
+        self._request.environ = environ
 
     def end_request(self) -> None:
         self._request.snapshots = None
+        self._request.environ = None
+
+    @contextmanager
+    def _changing(self, action: str) -> Iterator[Session]:
+        """A lock change's transaction; for a LOCK or UNLOCK request, with its audit row.
+
+        (Locks also go away as part of a DELETE or MOVE: that request's row says so.)
+        """
+        environ = getattr(self._request, "environ", None)
+        if environ is None or environ["REQUEST_METHOD"] not in ("LOCK", "UNLOCK"):
+            with self._database.transaction() as session:
+                yield session
+            return
+        with changing(self._database, environ, action, environ["PATH_INFO"]) as change:
+            yield change.session
 
     def _invalidate(self) -> None:
         snapshots = getattr(self._request, "snapshots", None)
@@ -98,7 +116,7 @@ class PostgresLockStorage:
         validate_lock(lock)
         try:
             self._invalidate()
-            with self._database.transaction() as session:
+            with self._changing("lock") as session:
                 stored = locks.create(session, lock)
         except Locked as error:
             raise DAVError(HTTP_LOCKED, str(error)) from None
@@ -109,7 +127,7 @@ class PostgresLockStorage:
 
     def refresh(self, token: str, *, timeout: float | None) -> dict[str, Any]:
         self._invalidate()
-        with self._database.transaction() as session:
+        with self._changing("lock.refresh") as session:
             refreshed = locks.refresh(session, token, timeout)
         if refreshed is None:
             raise ValueError("Lock must exist")
@@ -117,7 +135,7 @@ class PostgresLockStorage:
 
     def delete(self, token: str) -> bool:
         self._invalidate()
-        with self._database.transaction() as session:
+        with self._changing("unlock") as session:
             return locks.delete(session, token)
 
     def get_lock_list(self, path: str, *, include_root: bool, include_children: bool,
@@ -151,7 +169,7 @@ class LockSnapshotScope(BaseMiddleware):
 
     def _scoped(self, storage: PostgresLockStorage, environ: dict[str, Any],
                 start_response: Any) -> Iterator[bytes]:
-        storage.begin_request()
+        storage.begin_request(environ)
         try:
             yield from self.next_app(environ, start_response)
         finally:

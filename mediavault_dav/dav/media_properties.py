@@ -18,6 +18,7 @@ from typing import Any
 from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_NOT_FOUND, DAVError
 from wsgidav.util import etree
 
+from mediavault_dav.dav.changes import changing
 from mediavault_dav.dav.errors import to_dav_error
 from mediavault_dav.vault import media_metadata, tags
 from mediavault_dav.vault.errors import VaultError
@@ -117,8 +118,10 @@ def set_value(resource: Any, name: str, new_value: Any, *, dry_run: bool) -> Non
     if dry_run:
         return
     try:
-        with resource.provider.database.transaction() as session:
-            tags.set_file_tags(session, resource.entry, names)
+        with changing(resource.provider.database, resource.environ, "proppatch", resource.path) as change:
+            change.about(resource.entry)
+            change.details = {"property": name, "tags": names}
+            tags.set_file_tags(change.session, resource.entry, names)
     except VaultError as error:
         raise to_dav_error(error) from None
     resource.environ.get(_CACHE_KEY, {}).pop(resource.entry.id, None)

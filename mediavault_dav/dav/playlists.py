@@ -29,6 +29,7 @@ from wsgidav import util
 from wsgidav.dav_error import HTTP_REQUEST_ENTITY_TOO_LARGE, DAVError
 from wsgidav.dav_provider import DAVNonCollection
 
+from mediavault_dav.dav.changes import changing
 from mediavault_dav.dav.files import CREATED_KEY, FILES_ROOT
 from mediavault_dav.dav.virtual import Area, Listing, dav_errors, refuse, renamed_within
 from mediavault_dav.vault import m3u, playlists
@@ -128,7 +129,8 @@ class _PlaylistResource(DAVNonCollection):
         user_id = self.provider.user_id(self.environ)
         candidates = [_candidate_paths(entry.location) for entry in entries]
         flat = [path for paths in candidates for path in paths]
-        with dav_errors(), self.provider.database.transaction() as session:
+        with dav_errors(), changing(self.provider.database, self.environ, "put", self.path) as change:
+            session = change.session
             found = iter(playlists.resolve_files(session, user_id, flat))
             file_ids: list[int] = []
             skipped: list[str] = []
@@ -142,6 +144,8 @@ class _PlaylistResource(DAVNonCollection):
             playlist, _ = playlists.save_playlist(session, user_id, self.playlist_name, file_ids,
                                                   skipped=skipped, path=self.path)
             tracks = playlists.tracks(session, playlist)
+            change.resource_type, change.resource_id, change.bytes = "playlist", playlist.id, len(data)
+            change.details = {"tracks": len(file_ids), "skipped": len(skipped)}
         self.environ[RESULT_KEY] = (len(file_ids), len(skipped))
         self.saved(playlist, tracks)
 
@@ -188,8 +192,9 @@ class PlaylistFile(_PlaylistResource):
 
     def handle_delete(self) -> bool:
         """Deletes the playlist; never a track's file."""
-        with dav_errors(), self.provider.database.transaction() as session:
-            playlists.delete_playlist(session, self.playlist)
+        with dav_errors(), changing(self.provider.database, self.environ, "delete", self.path) as change:
+            change.resource_type, change.resource_id, change.status_code = "playlist", self.playlist.id, 204
+            playlists.delete_playlist(change.session, self.playlist)
         self._drop_locks()
         return True
 
@@ -198,8 +203,10 @@ class PlaylistFile(_PlaylistResource):
         new_name = playlist_name(new_file_name)
         if new_name is None:
             refuse("a playlist's name ends in .m3u8")
-        with dav_errors(), self.provider.database.transaction() as session:
-            replaced = playlists.rename_playlist(session, self.playlist, new_name,
+        with dav_errors(), changing(self.provider.database, self.environ, "move", self.path) as change:
+            change.resource_type, change.resource_id = "playlist", self.playlist.id
+            change.details = {"destination": dest_path}
+            replaced = playlists.rename_playlist(change.session, self.playlist, new_name,
                                                  replace=self.environ.get("HTTP_OVERWRITE", "T") == "T")
         self._drop_locks()
         self.environ[CREATED_KEY] = not replaced

@@ -34,11 +34,12 @@ from mediavault_dav.dav.playlists import RESULT_KEY as PLAYLIST_RESULT_KEY
 from mediavault_dav.dav.root import RootCollection
 from mediavault_dav.dav.virtual import MemberCollection
 from mediavault_dav.db.database import Database
-from mediavault_dav.vault import tree
+from mediavault_dav.vault import quotas, tree
 from mediavault_dav.vault.media_scanner import MediaScanner
 from mediavault_dav.vault.tree import FileEntry, FolderEntry
 
 _CACHE_KEY = "mediavault.resources"
+_UPLOAD_LIMITS_KEY = "mediavault.upload_limits"  # the signed-in user's, loaded with a PUT's path
 # WsgiDAV checks locks for each of these before acting: their lock snapshot is
 # loaded together with the path (dav/lock_storage.py).
 _LOCK_CHECKING_METHODS = frozenset({"PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH", "LOCK", "UNLOCK"})
@@ -87,6 +88,8 @@ class MediaVaultProvider(DAVProvider):
                 located = tree.locate(session, self._user_id(environ), segments)
                 if environ["REQUEST_METHOD"] in _LOCK_CHECKING_METHODS:
                     self._preload_locks(session, environ)
+                if environ["REQUEST_METHOD"] == "PUT":  # on the connection that is already open
+                    environ[_UPLOAD_LIMITS_KEY] = quotas.upload_limits(session, self._user_id(environ))
             shown = FILES_ROOT + "".join("/" + segment for segment in segments)
             if located.parent is not None:
                 # A PUT, MKCOL or LOCK on a new name asks for its parent next: already known.
@@ -106,6 +109,14 @@ class MediaVaultProvider(DAVProvider):
             resource = cache[walked] if walked in cache else resource.get_member(segment)
             cache.setdefault(walked, resource)  # WsgiDAV asks for the parent next
         return resource
+
+    def upload_limits(self, environ: dict[str, Any], owner_id: int) -> quotas.UploadLimits:
+        """The quota and upload limits for a PUT into ``owner_id``'s files."""
+        limits = environ.get(_UPLOAD_LIMITS_KEY)
+        if limits is None or owner_id != self._user_id(environ):
+            with self.database.reading() as session:
+                limits = quotas.upload_limits(session, owner_id)
+        return limits
 
     def _preload_locks(self, session: Session, environ: dict[str, Any]) -> None:
         storage = getattr(self.lock_manager, "storage", None)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from mediavault_dav.dav.changes import changing
 from mediavault_dav.dav.files import CREATED_KEY
 from mediavault_dav.dav.virtual import Area, MemberCollection, dav_errors, refuse, renamed_within, timestamp
 from mediavault_dav.vault import tags
@@ -34,8 +35,9 @@ class TagsCollection(Area):
         return TagCollection(self.child_path(item.name), self.environ, item)
 
     def create_collection(self, name: str) -> TagCollection:
-        with dav_errors(), self.provider.database.transaction() as session:
-            tag = tags.create_tag(session, self.provider.user_id(self.environ), name)
+        with dav_errors(), changing(self.provider.database, self.environ, "mkcol", self.child_path(name)) as change:
+            tag = tags.create_tag(change.session, self.provider.user_id(self.environ), name)
+            change.resource_type, change.resource_id, change.status_code = "tag", tag.id, 201
         created = self.folder(tag)
         self.provider.remember(created.path, created, self.environ)
         return created
@@ -74,14 +76,17 @@ class TagCollection(MemberCollection):
 
     def handle_delete(self) -> bool:
         """Deletes the tag; the files keep everything else."""
-        with dav_errors(), self.provider.database.transaction() as session:
-            tags.delete_tag(session, self.tag)
+        with dav_errors(), changing(self.provider.database, self.environ, "delete", self.path) as change:
+            change.resource_type, change.resource_id, change.status_code = "tag", self.tag.id, 204
+            tags.delete_tag(change.session, self.tag)
         return True
 
     def handle_move(self, dest_path: str) -> bool:
         new_name = renamed_within("/Tags/", dest_path)
-        with dav_errors(), self.provider.database.transaction() as session:
-            replaced = tags.rename_tag(session, self.tag, new_name,
+        with dav_errors(), changing(self.provider.database, self.environ, "move", self.path) as change:
+            change.resource_type, change.resource_id = "tag", self.tag.id
+            change.details = {"destination": dest_path}
+            replaced = tags.rename_tag(change.session, self.tag, new_name,
                                        replace=self.environ.get("HTTP_OVERWRITE", "T") == "T")
         self.environ[CREATED_KEY] = not replaced
         return True

@@ -27,6 +27,7 @@ from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_NOT_FOUND, DAVError
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
 
 from mediavault_dav.blobs import BlobInfo
+from mediavault_dav.dav.changes import changing
 from mediavault_dav.dav.errors import to_dav_error
 from mediavault_dav.dav.files import CREATED_KEY, FILES_ROOT, FileResource, Upload
 from mediavault_dav.vault import member_names, properties, tree
@@ -111,6 +112,9 @@ class VirtualCollection(DAVCollection):
     def get_etag(self) -> None:
         return None
 
+    def child_path(self, name: str) -> str:
+        return self.path.rstrip("/") + "/" + name
+
     # --- writes: refused unless a subclass says otherwise ----------------------------
 
     def create_empty_resource(self, name: str) -> DAVNonCollection:
@@ -191,8 +195,10 @@ class MemberCollection(VirtualCollection):
     def add_copy(self, entry: FileEntry, name: str) -> bool:
         """COPY of a file to ``<this folder>/<name>``: it becomes a member. True if new."""
         self.check_writable()
-        with dav_errors(), self.provider.database.transaction() as session:
-            created = self.add_in(session, entry, name)
+        with dav_errors(), changing(self.provider.database, self.environ, "copy", self.child_path(name)) as change:
+            change.about(entry)
+            change.details = {"into": self.path}
+            created = self.add_in(change.session, entry, name)
         self.environ[CREATED_KEY] = created
         return created
 
@@ -210,8 +216,11 @@ class MemberCollection(VirtualCollection):
 
     def remove_member(self, member: Member) -> None:
         self.check_writable()
-        with dav_errors(), self.provider.database.transaction() as session:
-            self.remove(session, member.entry.id)
+        with dav_errors(), changing(self.provider.database, self.environ, "delete",
+                                    self.child_path(member.name)) as change:
+            change.about(member.entry)
+            change.details = {"from": self.path}
+            self.remove(change.session, member.entry.id)
 
 
 class MemberFile(FileResource):
@@ -272,9 +281,11 @@ class MemberFile(FileResource):
             refuse(f"a file keeps its own name in a {self.collection.kind}; rename it in /Files/ "
                    "and the new name shows everywhere")
         name = util.get_uri_name(dest_path.rstrip("/"))
-        with dav_errors(), self.provider.database.transaction() as session:
-            created = target.add_in(session, self.entry, name)
-            self.collection.remove(session, self.entry.id)
+        with dav_errors(), changing(self.provider.database, self.environ, "move", self.path) as change:
+            change.about(self.entry)
+            change.details = {"destination": dest_path}
+            created = target.add_in(change.session, self.entry, name)
+            self.collection.remove(change.session, self.entry.id)
         self.environ[CREATED_KEY] = created
         return True
 
@@ -338,6 +349,9 @@ class MemberUpload(Upload):
                          must_not_exist=resource.environ.get("HTTP_IF_NONE_MATCH", "").strip() == "*")
         self._pending = resource
 
+    def owner_id(self) -> int:
+        return self._resource.provider.user_id(self._resource.environ)
+
     def store(self, session: Session, info: BlobInfo) -> FileEntry:
         collection = self._pending.collection
         return collection.store_upload(session, self._pending.name, info,  # type: ignore[attr-defined]
@@ -374,9 +388,6 @@ class Area(VirtualCollection):
         with dav_errors(), self.provider.database.reading() as session:
             found = self.find_item(session, name)
         return None if found is None else self.folder(found)
-
-    def child_path(self, name: str) -> str:
-        return util.join_uri(self.path, name)
 
 
 def renamed_within(area_path: str, dest_path: str) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from mediavault_dav.db.statements import Statement
 from mediavault_dav.vault import system_settings
-from mediavault_dav.vault.errors import NotFound, QuotaExceeded
+from mediavault_dav.vault.errors import NotFound, QuotaExceeded, TooLarge
 
 # The trigger's refusal (and PostgreSQL's own "disk full"): SQLSTATE class 53100.
 DISK_FULL = "53100"
@@ -40,20 +40,45 @@ class Usage:
         return self.limit is None or self.used + more_bytes <= self.limit
 
 
+@dataclass(frozen=True)
+class UploadLimits:
+    """What an upload of this user may add: their quota's room and the largest upload."""
+
+    usage: Usage
+    max_upload: int | None  # None: no limit
+
+    def refusal(self, size: int) -> QuotaExceeded | TooLarge | None:
+        """Why ``size`` bytes may not be stored (the largest-upload limit first), or None."""
+        if self.max_upload is not None and size > self.max_upload:
+            return TooLarge(f"an upload may have at most {self.max_upload} bytes")
+        if not self.usage.allows(size):
+            return QuotaExceeded("this would exceed the storage quota")
+        return None
+
+
+def _setting(key: str) -> str:
+    return (f"(SELECT CAST(value #>> '{{}}' AS bigint) FROM system_settings "
+            f"WHERE key = '{key}' AND jsonb_typeof(value) = 'number')")
+
+
 _USAGE = Statement(
-    """SELECT used_bytes, coalesce(quota_bytes, (
-           SELECT CAST(value #>> '{}' AS bigint) FROM system_settings
-           WHERE key = 'default_quota_bytes' AND jsonb_typeof(value) = 'number')) AS quota_bytes
-       FROM users WHERE id = :user"""
+    f"""SELECT used_bytes, coalesce(quota_bytes, {_setting(system_settings.DEFAULT_QUOTA_BYTES.key)}) AS quota_bytes,
+               {_setting(system_settings.MAX_UPLOAD_BYTES.key)} AS max_upload_bytes
+        FROM users WHERE id = :user"""
 )
 _SET_QUOTA = Statement("UPDATE users SET quota_bytes = :quota WHERE id = :user")
 
 
 def usage(session: Session, user_id: int) -> Usage:
+    return upload_limits(session, user_id).usage
+
+
+def upload_limits(session: Session, user_id: int) -> UploadLimits:
+    """One statement: the user's usage, quota and the largest upload allowed."""
     row = _USAGE.first(session, {"user": user_id})
     if row is None:
         raise NotFound("no such user")
-    return Usage(row.used_bytes, row.quota_bytes)
+    return UploadLimits(Usage(row.used_bytes, row.quota_bytes), row.max_upload_bytes)
 
 
 def set_quota(session: Session, user_id: int, quota_bytes: int | None) -> None:
@@ -62,15 +87,12 @@ def set_quota(session: Session, user_id: int, quota_bytes: int | None) -> None:
         raise NotFound("no such user")
 
 
-def refuse_over_quota(error: sa.exc.DBAPIError) -> None:
-    """Raise QuotaExceeded for the triggers' refusal or a full database disk; else return."""
+def over_quota(error: sa.exc.DBAPIError) -> QuotaExceeded | None:
+    """The triggers' refusal (or PostgreSQL's own full disk) as a QuotaExceeded; else None."""
     if getattr(error.orig, "sqlstate", None) != DISK_FULL:
-        return
+        return None
     message = getattr(getattr(error.orig, "diag", None), "message_primary", "") or ""
     if message == _OURS:
-        raise QuotaExceeded("this would exceed the storage quota") from None
-    raise QuotaExceeded("the vault's database has no space left") from None
+        return QuotaExceeded("this would exceed the storage quota")
+    return QuotaExceeded("the vault's database has no space left")
 
-
-def default_limit(session: Session) -> int | None:
-    return system_settings.get(session, system_settings.DEFAULT_QUOTA_BYTES)
