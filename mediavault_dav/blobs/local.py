@@ -12,14 +12,23 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from mediavault_dav.blobs.store import BlobInfo, BlobStore, BlobWriter
+from mediavault_dav.blobs.store import BlobInfo, BlobStore, BlobWriter, StoredBlob, StrayFile
+
+try:  # POSIX: a writer holds an exclusive flock so the collector can tell it is alive
+    import fcntl
+except ImportError:  # Windows: an open file cannot be deleted anyway
+    fcntl = None  # type: ignore[assignment]
 
 INCOMING = ".incoming"
+QUARANTINE = ".quarantine"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_FAN_OUT = re.compile(r"^[0-9a-f]{2}$")
 
 
 def _fsync_directory(path: Path) -> None:
@@ -59,12 +68,106 @@ class LocalBlobStore(BlobStore):
         if final.exists():
             # Deduplicated: the bytes are already there. Touching it tells the
             # garbage collector the content was wanted just now.
-            os.utime(final)
-            temporary.unlink()
-            return
+            try:
+                os.utime(final)
+            except FileNotFoundError:
+                pass  # collected a moment ago: publish these bytes instead
+            else:
+                temporary.unlink()
+                return
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temporary, final)
         _fsync_directory(final.parent)
+
+    # --- what maintenance needs: walking, removing, quarantining ----------------
+
+    def blobs(self) -> Iterator[StoredBlob]:
+        """Every stored blob in hash order (the fan-out sorts like the hashes).
+
+        One directory is listed at a time, so memory does not grow with the store.
+        Files that do not belong (bad names, wrong fan-out directory) are yielded
+        as ``StrayFile`` in the same walk.
+        """
+        for first in _sorted_entries(self.root):
+            if not first.is_dir(follow_symlinks=False) or not _FAN_OUT.match(first.name):
+                if first.name not in (INCOMING, QUARANTINE):
+                    yield StrayFile(Path(first.path))
+                continue
+            for second in _sorted_entries(Path(first.path)):
+                if not second.is_dir(follow_symlinks=False) or not _FAN_OUT.match(second.name):
+                    yield StrayFile(Path(second.path))
+                    continue
+                for entry in _sorted_entries(Path(second.path)):
+                    name = entry.name
+                    if (not _SHA256.match(name) or name[:2] != first.name or name[2:4] != second.name
+                            or not entry.is_file(follow_symlinks=False)):
+                        yield StrayFile(Path(entry.path))
+                        continue
+                    stat = entry.stat(follow_symlinks=False)
+                    yield StoredBlob(name, Path(entry.path), stat.st_size, stat.st_mtime)
+
+    def incoming(self) -> Iterator[tuple[Path, float, bool]]:
+        """Writes in progress or abandoned: (path, mtime, still being written)."""
+        for entry in _sorted_entries(self.root / INCOMING):
+            if entry.is_file(follow_symlinks=False):
+                path = Path(entry.path)
+                yield path, entry.stat(follow_symlinks=False).st_mtime, _in_use(path)
+
+    def modified_at(self, sha256: str) -> float | None:
+        try:
+            return self.path_of(sha256).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def delete(self, sha256: str) -> bool:
+        """Remove a blob. Only the garbage collector calls this, under the blob lock."""
+        try:
+            self.path_of(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def quarantine(self, path: Path, reason: str) -> Path:
+        """Move a damaged or stray file aside, inside the root; nothing is deleted."""
+        target_dir = self.root / QUARANTINE
+        target_dir.mkdir(exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        target = target_dir / f"{path.name}.{stamp}.{uuid.uuid4().hex[:8]}.{reason}"
+        os.replace(path, target)
+        _fsync_directory(target_dir)
+        return target
+
+    def quarantine_blob(self, sha256: str, reason: str) -> Path:
+        return self.quarantine(self.path_of(sha256), reason)
+
+    def quarantined(self) -> int:
+        directory = self.root / QUARANTINE
+        return sum(1 for _ in directory.iterdir()) if directory.is_dir() else 0
+
+
+def _sorted_entries(directory: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(entries, key=lambda entry: entry.name)
+    except FileNotFoundError:
+        return []
+
+
+def _in_use(path: Path) -> bool:
+    """Is a writer still holding this temporary file? (POSIX flock; see _LocalWriter)."""
+    if fcntl is None:
+        return False  # Windows refuses to delete an open file, which is as good
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 # Start writeback every 16 MiB so the closing fsync has (almost) nothing left to do:
@@ -80,6 +183,9 @@ class _LocalWriter(BlobWriter):
         self._store = store
         self._path = store.root / INCOMING / f"{uuid.uuid4().hex}.part"
         self._file: BinaryIO | None = open(self._path, "xb", buffering=0)  # noqa: SIM115
+        if fcntl is not None:
+            # Tells the garbage collector this temporary file belongs to a live write.
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._sha256 = hashlib.sha256()
         self._size = 0
         self._written_back = 0

@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from mediavault_dav.cli.blobs import fsck, gc
 from mediavault_dav.cli.context import CliContext
 from mediavault_dav.cli.db import db
 from mediavault_dav.cli.serve import serve
@@ -36,6 +37,8 @@ def cli(context: click.Context, config_file: str | None, data_dir: str | None) -
 cli.add_command(serve)
 cli.add_command(user)
 cli.add_command(db)
+cli.add_command(gc)
+cli.add_command(fsck)
 
 
 def main() -> None:

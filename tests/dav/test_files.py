@@ -413,8 +413,9 @@ def test_propname_lists_names_without_values(alice_client: Client) -> None:
     assert all(not (child.text or "").strip() and len(child) == 0 for child in prop)
 
 
-def test_a_get_is_one_statement_and_a_new_put_four(alice_client: Client, database: Database) -> None:
-    """Resolve in one query; a PUT adds the lock snapshot and a two-statement store."""
+def test_a_get_is_one_statement_and_a_new_put_five(alice_client: Client, database: Database) -> None:
+    """Resolve in one query; a PUT adds the lock snapshot, the shared blob lock that
+    keeps gc away between publishing and committing, and a two-statement store."""
     alice_client.request("MKCOL", "/Files/Counted")
     _put(alice_client, "/Files/Counted/warm.txt", b"warm")
     statements: list[str] = []
@@ -432,6 +433,6 @@ def test_a_get_is_one_statement_and_a_new_put_four(alice_client: Client, databas
     sa.event.listen(database.engine, "before_cursor_execute", count)
     try:
         assert statements_for("GET", "/Files/Counted/warm.txt") == 1
-        assert statements_for("PUT", "/Files/Counted/new.txt", data=b"new") == 4
+        assert statements_for("PUT", "/Files/Counted/new.txt", data=b"new") == 5
     finally:
         sa.event.remove(database.engine, "before_cursor_execute", count)
