@@ -103,15 +103,23 @@ class LocalBlobStore(BlobStore):
                             or not entry.is_file(follow_symlinks=False)):
                         yield StrayFile(Path(entry.path))
                         continue
-                    stat = entry.stat(follow_symlinks=False)
+                    try:
+                        stat = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue  # collected or quarantined meanwhile
                     yield StoredBlob(name, Path(entry.path), stat.st_size, stat.st_mtime)
 
     def incoming(self) -> Iterator[tuple[Path, float, bool]]:
         """Writes in progress or abandoned: (path, mtime, still being written)."""
         for entry in _sorted_entries(self.root / INCOMING):
-            if entry.is_file(follow_symlinks=False):
-                path = Path(entry.path)
-                yield path, entry.stat(follow_symlinks=False).st_mtime, _in_use(path)
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                modified = entry.stat(follow_symlinks=False).st_mtime
+            except FileNotFoundError:
+                continue  # its write finished meanwhile
+            path = Path(entry.path)
+            yield path, modified, _in_use(path)
 
     def modified_at(self, sha256: str) -> float | None:
         try:
@@ -213,21 +221,26 @@ class _LocalWriter(BlobWriter):
     def finish(self) -> BlobInfo:
         if self._file is None:
             raise ValueError("the blob writer is closed")
-        try:
-            os.fsync(self._file.fileno())
-        finally:
-            self._file.close()
-            self._file = None
         info = BlobInfo(self._sha256.hexdigest(), self._size)
         try:
+            os.fsync(self._file.fileno())
+            if fcntl is None:
+                self._close()  # Windows cannot rename an open file
+            # On POSIX the file stays open, its flock held, until it is in place:
+            # the garbage collector never mistakes it for an abandoned write.
             self._store._publish(self._path, info.sha256)  # noqa: SLF001 - one module's pair
         except BaseException:
+            self._close()
             self._path.unlink(missing_ok=True)
             raise
+        self._close()
         return info
 
-    def abort(self) -> None:
+    def _close(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+    def abort(self) -> None:
+        self._close()
         self._path.unlink(missing_ok=True)

@@ -10,8 +10,8 @@ grace period, in three steps:
    names become candidates, and each batch of candidates is re-checked under the
    exclusive blob lock (see ``blob_references``) — references and modification
    time again — before anything is deleted;
-3. temporary files of writes (``.incoming``) older than the grace and no longer
-   held by a writer are removed.
+3. temporary files of writes (``.incoming``) older than the grace (and at least
+   an hour old, whatever the grace) and no longer held by a writer are removed.
 
 Memory stays flat: the walk lists one directory at a time and candidates are
 handled in batches.
@@ -33,6 +33,7 @@ from mediavault_dav.vault import blob_references
 from mediavault_dav.vault.errors import Conflict
 
 DEFAULT_GRACE_SECONDS = 24 * 3600
+MIN_TEMPORARY_AGE_SECONDS = 3600
 BATCH = 200
 _CATALOGUE_BATCH = 1000
 
@@ -76,12 +77,18 @@ def collect(database: Database, blobs: BlobStore, *, grace_seconds: float = DEFA
                     continue
                 if blobs.delete(blob.sha256):
                     _count_removed(report, [blob])
+    # A live write touches its file at least every socket timeout (120 s); one on
+    # another node of a shared mount holds no lock we can see. An hour is proof.
+    temporary_cutoff = min(cutoff, time.time() - MIN_TEMPORARY_AGE_SECONDS)
     for path, modified, in_use in blobs.incoming():
-        if in_use or modified >= cutoff:
+        if in_use or modified >= temporary_cutoff:
             continue
-        size = path.stat().st_size if path.exists() else 0
-        if not dry_run:
-            path.unlink(missing_ok=True)
+        try:
+            size = path.stat().st_size
+            if not dry_run:
+                path.unlink()
+        except FileNotFoundError:
+            continue  # its write finished meanwhile
         report.temporary_files += 1
         report.temporary_bytes += size
     return report

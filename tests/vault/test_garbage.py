@@ -23,10 +23,14 @@ def test_gc_with_no_grace_racing_dedup_uploads_of_the_same_content_loses_nothing
     body = b"the same bytes, uploaded again and again" * 1000
     stop = threading.Event()
     collections: list[garbage.Collected] = []
+    failures: list[BaseException] = []
 
     def collect_forever() -> None:
-        while not stop.is_set():
-            collections.append(garbage.collect(database, blobs, grace_seconds=0))
+        try:
+            while not stop.is_set():
+                collections.append(garbage.collect(database, blobs, grace_seconds=0))
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            failures.append(error)
 
     collector = threading.Thread(target=collect_forever)
     collector.start()
@@ -41,6 +45,7 @@ def test_gc_with_no_grace_racing_dedup_uploads_of_the_same_content_loses_nothing
     finally:
         stop.set()
         collector.join(60)
+    assert not failures, failures
     assert sum(collected.blobs for collected in collections) > 0, "the race never happened"
     assert alice_client.request("PUT", "/Files/last.bin", data=body).status_code == 201
     assert alice_client.request("GET", "/Files/last.bin").content == body
