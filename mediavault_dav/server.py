@@ -17,6 +17,7 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 from mediavault_dav.dav.app import build_app
 from mediavault_dav.db.database import Database
 from mediavault_dav.settings import Settings
+from mediavault_dav.vault import housekeeping
 
 _log = logging.getLogger(__name__)
 
@@ -57,6 +58,24 @@ class Gateway:
         self.server.prepare()
         self._thread = threading.Thread(target=self.server.serve, name="cheroot", daemon=True)
         self._thread.start()
+        self._stopping = threading.Event()
+        if self.settings.housekeeping_interval_s > 0:
+            self._housekeeper = threading.Thread(target=self._housekeeping, name="housekeeping",
+                                                 daemon=True)
+            self._housekeeper.start()
 
     def stop(self) -> None:
+        self._stopping.set()
         self.server.stop()
+
+    def _housekeeping(self) -> None:
+        """Remove expired sessions and locks now and then; an outage just waits."""
+        while not self._stopping.wait(self.settings.housekeeping_interval_s):
+            try:
+                tidied = housekeeping.tidy(self.database)
+            except Exception as error:  # noqa: BLE001 - the next round tries again
+                _log.warning("housekeeping skipped: %s", type(error).__name__)
+                continue
+            if tidied.sessions or tidied.locks:
+                _log.info("housekeeping removed %d expired sessions and %d expired locks",
+                          tidied.sessions, tidied.locks)

@@ -13,8 +13,10 @@ from wsgidav.request_resolver import RequestResolver
 from wsgidav.wsgidav_app import WsgiDAVApp
 
 from mediavault_dav.blobs import LocalBlobStore
+from mediavault_dav.dav.access_log import AccessLog
 from mediavault_dav.dav.auth import BasicAuthenticator
 from mediavault_dav.dav.errors import ErrorMapper
+from mediavault_dav.dav.health import HealthCheck
 from mediavault_dav.dav.limits import RequestGuard, RequestLimits
 from mediavault_dav.dav.lock_storage import LockSnapshotScope, PostgresLockStorage
 from mediavault_dav.dav.options import OptionsResponder
@@ -39,10 +41,11 @@ if not any(isinstance(existing, _ExpectedPutFailures) for existing in _request_s
     _request_server_log.addFilter(_ExpectedPutFailures())
 
 
-def build_app(settings: Settings, database: Database) -> RequestGuard:
+def build_app(settings: Settings, database: Database) -> AccessLog:
     # Error pages name the software; WsgiDAV's own CLI hides the version this way.
     wsgidav_util.public_wsgidav_info = "MediaVault DAV"
-    provider = MediaVaultProvider(database, LocalBlobStore(settings.blob_root))
+    provider = MediaVaultProvider(database, LocalBlobStore(settings.blob_root),
+                                  verify_on_read=settings.verify_on_read)
     config: dict[str, Any] = {
         "provider_mapping": {"/": provider},
         "mediavault": {
@@ -55,6 +58,7 @@ def build_app(settings: Settings, database: Database) -> RequestGuard:
         },
         "middleware_stack": [
             ForwardedHeaders,
+            HealthCheck,  # before sign-in: load balancers have no credentials
             OptionsResponder,
             ErrorPrinter,
             ErrorMapper,
@@ -79,4 +83,4 @@ def build_app(settings: Settings, database: Database) -> RequestGuard:
         "logging": {"enable": False},
         "dir_browser": {"enable": True, "response_trailer": "MediaVault DAV", "davmount": False},
     }
-    return RequestGuard(WsgiDAVApp(config))
+    return AccessLog(RequestGuard(WsgiDAVApp(config)))

@@ -26,7 +26,8 @@ from wsgidav.util import etree
 
 from mediavault_dav.blobs import BlobInfo, BlobWriter
 from mediavault_dav.dav.errors import to_dav_error
-from mediavault_dav.vault import properties, tree
+from mediavault_dav.dav.verified_read import VerifiedRead, wants_verification
+from mediavault_dav.vault import blob_references, properties, tree
 from mediavault_dav.vault.errors import VaultError
 from mediavault_dav.vault.names import name_key, split_path
 from mediavault_dav.vault.tree import Entry, FileEntry, FolderEntry
@@ -239,8 +240,8 @@ class FolderResource(EntryResource, DAVCollection):
             return PendingFile(util.join_uri(self.path, name), self.environ, self.entry, name)
         # LOCK on an unmapped URL creates an empty resource (RFC 4918 7.3).
         empty = self.provider.blobs.writer()
-        info = empty.finish()
         with self.provider.database.transaction() as session:
+            info = blob_references.publish(session, empty)
             entry = tree.store_file(session, self.entry.user_id, self.entry.id, name, info,
                                     mime_type=tree.guess_mime_type(name, None), must_not_exist=True)
         created = FileResource(util.join_uri(self.path, name), self.environ, entry)
@@ -283,10 +284,14 @@ class FileResource(EntryResource, DAVNonCollection):
 
     def get_content(self) -> BinaryIO:
         try:
-            return self.provider.blobs.open(self.entry.hash)
+            stream = self.provider.blobs.open(self.entry.hash)
         except FileNotFoundError:
             _log.error("blob %s of file %s is missing", self.entry.hash, self.entry.id)
             raise DAVError(500, "the file's content is missing; an administrator has been told") from None
+        if self.provider.verify_on_read and wants_verification(self.environ):
+            return VerifiedRead(stream, self.entry.hash, self.entry.size, self.provider.blobs,  # type: ignore[return-value]
+                                f"file {self.entry.id}")
+        return stream
 
     def begin_write(self, *, content_type: str | None = None) -> Upload:
         conditional = any(key in self.environ for key in
@@ -376,18 +381,20 @@ class Upload:
             # The client went away mid-body: never store a truncated file.
             self.abort()
             raise DAVError(HTTP_BAD_REQUEST, f"expected {self._expected_length} bytes, received {received}")
-        info: BlobInfo = self._writer.finish()
-        self._writer = None
+        writer, self._writer = self._writer, None
         resource = self._resource
         user_id = resource.entry.user_id if resource.entry else resource.folder.user_id  # type: ignore[union-attr]
         try:
             with resource.provider.database.transaction() as session:
+                # Published under the blob lock, so gc cannot take it before the commit.
+                info: BlobInfo = blob_references.publish(session, writer)
                 entry = tree.store_file(
                     session, user_id, self._folder_id, self._name, info,
                     mime_type=tree.guess_mime_type(self._name, self._content_type),
                     expected_version=self._expected_version, must_not_exist=self._must_not_exist,
                 )
         except Exception as error:  # noqa: BLE001 - WsgiDAV turns anything but a DAVError into 500
+            writer.abort()
             raise to_dav_error(error) from None
         resource.entry = entry
 

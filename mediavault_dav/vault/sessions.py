@@ -53,3 +53,25 @@ def resume(session: Session, sid: str) -> Account | None:
 
 def end(session: Session, sid: str) -> None:
     session.execute(sa.text("DELETE FROM sessions WHERE sid = :sid"), {"sid": sid})
+
+
+CLEANUP_BATCH = 5000
+
+
+def delete_expired(session: Session, limit: int = CLEANUP_BATCH) -> int:
+    """The seed's daily ``DELETE FROM sessions WHERE expire < NOW()``, in batches.
+
+    At most ``limit`` rows per call (found through ``IDX_session_expire``), so a
+    backlog of millions never holds a long lock; callers loop until it returns less.
+    """
+    return session.execute(
+        sa.text("DELETE FROM sessions WHERE sid IN (SELECT sid FROM sessions "
+                "WHERE expire < (now() AT TIME ZONE 'UTC') LIMIT :limit)"),
+        {"limit": limit},
+    ).rowcount
+
+
+def count_expired(session: Session) -> int:
+    return int(session.execute(
+        sa.text("SELECT count(*) FROM sessions WHERE expire < (now() AT TIME ZONE 'UTC')")
+    ).scalar_one())
