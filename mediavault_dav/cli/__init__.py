@@ -14,6 +14,7 @@ from mediavault_dav.cli.blobs import fsck, gc
 from mediavault_dav.cli.context import CliContext
 from mediavault_dav.cli.db import db
 from mediavault_dav.cli.serve import serve
+from mediavault_dav.cli.sessions import sessions
 from mediavault_dav.cli.users import user
 from mediavault_dav.db.errors import DatabaseError
 from mediavault_dav.settings import ConfigError
@@ -39,6 +40,7 @@ cli.add_command(user)
 cli.add_command(db)
 cli.add_command(gc)
 cli.add_command(fsck)
+cli.add_command(sessions)
 
 
 def main() -> None:
