@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from mediavault_dav.cli.backups import backup, restore
 from mediavault_dav.cli.blobs import fsck, gc
 from mediavault_dav.cli.context import CliContext
 from mediavault_dav.cli.db import db
@@ -41,6 +42,8 @@ cli.add_command(db)
 cli.add_command(gc)
 cli.add_command(fsck)
 cli.add_command(sessions)
+cli.add_command(backup)
+cli.add_command(restore)
 
 
 def main() -> None:
