@@ -14,6 +14,7 @@ from mediavault_dav.cli.backups import backup, restore
 from mediavault_dav.cli.blobs import fsck, gc
 from mediavault_dav.cli.context import CliContext
 from mediavault_dav.cli.db import db
+from mediavault_dav.cli.imports import import_
 from mediavault_dav.cli.serve import serve
 from mediavault_dav.cli.sessions import sessions
 from mediavault_dav.cli.users import user
@@ -44,6 +45,7 @@ cli.add_command(fsck)
 cli.add_command(sessions)
 cli.add_command(backup)
 cli.add_command(restore)
+cli.add_command(import_)
 
 
 def main() -> None:
