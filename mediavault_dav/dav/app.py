@@ -78,7 +78,9 @@ def build_app(settings: Settings, database: Database) -> AccessLog:
         "honor_mtime_header": True,
         "suppress_version_info": True,
         "add_header_MS_Author_Via": True,
-        "verbose": 3,
+        # 2, not 3: at 3 WsgiDAV writes its own access line; ours (dav/access_log.py)
+        # is the one structured line per request.
+        "verbose": 2,
         # The gateway configures logging itself; WsgiDAV's loggers propagate to it.
         "logging": {"enable": False},
         "dir_browser": {"enable": True, "response_trailer": "MediaVault DAV", "davmount": False},

@@ -131,13 +131,17 @@ def apply(connection: Connection, role: str, password: str | None) -> list[str]:
     )).scalar()
     if owner == role:
         raise ValueError(f"{role} owns the schema; the gateway must connect as another role")
+    # The password is hashed here (SCRAM, as psql's \password does): the server, its
+    # logs and pg_stat_activity only ever see the verifier.
+    verifier = (raw.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
+                if password is not None else None)
     if not exists:
-        if password is None:
+        if verifier is None:
             raise ValueError(f"role {role} does not exist: give it a password (--password-stdin) to create it")
-        run(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(ident, sql.Literal(password)))
+        run(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(ident, sql.Literal(verifier)))
         done.append(f"created role {role}")
-    elif password is not None:
-        run(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(ident, sql.Literal(password)))
+    elif verifier is not None:
+        run(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(ident, sql.Literal(verifier)))
         done.append(f"set the password of {role}")
     run(sql.SQL("ALTER ROLE {} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOBYPASSRLS").format(ident))
     database, schema_name = connection.execute(sa.text("SELECT current_database(), current_schema()")).one()

@@ -107,8 +107,10 @@ def test_import_into_a_chosen_folder_and_clear_errors(alice_client: Client, sett
                                                       tmp_path: Path) -> None:
     _write(tmp_path / "src" / "a.txt", b"a")
     env = _env(settings.database_url or "", settings)
-    done = run_cli("import", str(tmp_path / "src"), "--user", "alice", "--into", "/Files/Archive/2024", env=env)
+    done = run_cli("import", str(tmp_path / "src"), "--user", "alice", "--into", "/Files/Archive/2024",
+                   "--progress", env=env)
     assert done.returncode == 0, done.stderr
+    assert "1/1 files" in done.stderr and "import: 100%" in done.stderr, "the progress bar, forced on"
     assert "1 imported (1 bytes), 0 duplicates of content already in the vault, 0 failed" in done.stdout
     assert alice_client.request("GET", "/Files/Archive/2024/a.txt").content == b"a"
 

@@ -66,6 +66,9 @@ def test_one_access_line_per_request_without_secrets(alice_client: Client, gatew
     get = next(line for line in lines if line["method"] == "GET")
     assert get["path"] == "/Files/log.bin" and get["status"] == 200 and get["bytes"] == len(body)
     assert get["user"] == "alice" and get["client"] == "127.0.0.1" and get["duration_ms"] >= 0
+    assert len([line for line in lines if line["method"] == "GET"]) == 1
+    assert not [r for r in caplog.records if r.name == "wsgidav.wsgidav_app" and "GET /Files" in r.getMessage()], \
+        "one access line per request: WsgiDAV's own is off"
     refused = next(line for line in lines if line["method"] == "PROPFIND")
     assert refused["status"] == 401 and refused["user"] is None
     text = "\n".join(record.getMessage() for record in caplog.records)
