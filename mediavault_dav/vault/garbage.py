@@ -26,6 +26,7 @@ from itertools import islice
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
 
 from mediavault_dav.blobs import BlobStore, StoredBlob
 from mediavault_dav.db.database import Database
@@ -142,7 +143,7 @@ def _batches(items: Iterator[StoredBlob]) -> Iterator[list[StoredBlob]]:
         yield batch
 
 
-def _take_exclusive(session: sa.orm.Session, wait_seconds: float,
+def _take_exclusive(session: Session, wait_seconds: float,
                     on_wait: Callable[[], None] | None) -> None:
     """Poll for the exclusive lock: never queue, or every upload would queue behind us."""
     deadline = time.monotonic() + wait_seconds

@@ -154,6 +154,10 @@ def _run_batch(database: Database, blobs: BlobStore, user_id: int, batch_id: int
     try:
         for item in _walk(source):
             if isinstance(item, _SourceFolder):
+                # Depth first: only this folder's ancestors are needed from now on,
+                # so the map stays as small as the tree is deep.
+                for finished in [key for key in folders if key != item.parts[:len(key)]]:
+                    del folders[finished]
                 problem = _folder_for(database, user_id, folders, item)
                 if problem is not None:
                     _fail(database, batch_id, item.relative, problem, count=False)

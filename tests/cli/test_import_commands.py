@@ -158,3 +158,27 @@ def test_an_import_killed_midway_continues_where_it_stopped(
     assert _count(database, "import_batches") == 1
     sample = hashlib.sha256(b"399").digest() * 4096
     assert alice_client.request("GET", "/Files/big/d0/0399.bin").content == sample
+
+
+def test_importing_a_large_file_does_not_hold_it_in_memory(alice_client: Client, database: Database,
+                                                             settings: Settings, tmp_path: Path) -> None:
+    import tracemalloc
+
+    from mediavault_dav.blobs import LocalBlobStore
+    from mediavault_dav.vault import importer
+
+    chunk = os.urandom(1024 * 1024)
+    big = tmp_path / "video" / "big.mp4"
+    big.parent.mkdir()
+    with open(big, "wb") as handle:
+        for _ in range(48):
+            handle.write(chunk)
+    tracemalloc.start()
+    try:
+        summary = importer.run(database, LocalBlobStore(settings.blob_root), username="alice",
+                               source=big.parent)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert summary.batch.imported_bytes == 48 * 1024 * 1024
+    assert peak < 8 * 1024 * 1024, peak
