@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from mediavault_dav.blobs import BlobStore
 from mediavault_dav.db.database import Database
-from mediavault_dav.vault import blob_references, tree, users
+from mediavault_dav.vault import blob_references, tree
 from mediavault_dav.vault.errors import Conflict, InvalidInput, NotFound, VaultError
 from mediavault_dav.vault.names import check_name, split_path
 
@@ -117,9 +117,9 @@ def run(database: Database, blobs: BlobStore, *, username: str, source: Path, ta
     target = target or default_target(source)
     segments = _target_segments(target)
     with database.transaction() as session:
-        account = _account(session, username)
-        folder_id = _ensure_folders(session, account.id, _root_id(session, account.id), segments)
-        batch_id = _batch_for(session, account.id, str(source), folder_id)
+        user_id = _account_id(session, username)
+        folder_id = _ensure_folders(session, user_id, _root_id(session, user_id), segments)
+        batch_id = _batch_for(session, user_id, str(source), folder_id)
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as holder:
         # A session-level lock for the whole run: this connection must not time out idle.
         holder.execute(sa.text("SET idle_session_timeout = 0"))
@@ -127,7 +127,7 @@ def run(database: Database, blobs: BlobStore, *, username: str, source: Path, ta
                               {"k": IMPORT_LOCK, "b": batch_id}).scalar_one():
             raise Conflict(f"import batch {batch_id} is running in another process")
         try:
-            return _run_batch(database, blobs, account.id, batch_id, folder_id, source, progress, on_total)
+            return _run_batch(database, blobs, user_id, batch_id, folder_id, source, progress, on_total)
         finally:
             holder.execute(sa.text("SELECT pg_advisory_unlock(:k, :b)"), {"k": IMPORT_LOCK, "b": batch_id})
             holder.invalidate()  # do not hand the changed session settings to the pool
@@ -224,11 +224,12 @@ def _walk(source: Path) -> Iterator[_SourceFile | _SourceFolder | _Unusable]:
 # --- the vault side --------------------------------------------------------------
 
 
-def _account(session: Session, username: str) -> users.Account:
-    for account in users.list_users(session):
-        if account.username.lower() == username.strip().lower():
-            return account
-    raise NotFound(f"there is no user named {username!r}")
+def _account_id(session: Session, username: str) -> int:
+    found = session.execute(sa.text("SELECT id FROM users WHERE lower(username) = lower(:name)"),
+                            {"name": username.strip()}).scalar()
+    if found is None:
+        raise NotFound(f"there is no user named {username!r}")
+    return int(found)
 
 
 def _root_id(session: Session, user_id: int) -> int:
