@@ -20,11 +20,6 @@ from typing import BinaryIO
 
 from mediavault_dav.blobs.store import BlobInfo, BlobStore, BlobWriter, StoredBlob, StrayFile
 
-try:  # POSIX: a writer holds an exclusive flock so the collector can tell it is alive
-    import fcntl
-except ImportError:  # Windows: an open file cannot be deleted anyway
-    fcntl = None  # type: ignore[assignment]
-
 INCOMING = ".incoming"
 QUARANTINE = ".quarantine"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -109,8 +104,8 @@ class LocalBlobStore(BlobStore):
                         continue  # collected or quarantined meanwhile
                     yield StoredBlob(name, Path(entry.path), stat.st_size, stat.st_mtime)
 
-    def incoming(self) -> Iterator[tuple[Path, float, bool]]:
-        """Writes in progress or abandoned: (path, mtime, still being written)."""
+    def incoming(self) -> Iterator[tuple[Path, float]]:
+        """Temporary files of writes in progress or abandoned: (path, mtime)."""
         for entry in _sorted_entries(self.root / INCOMING):
             try:
                 if not entry.is_file(follow_symlinks=False):
@@ -118,8 +113,7 @@ class LocalBlobStore(BlobStore):
                 modified = entry.stat(follow_symlinks=False).st_mtime
             except FileNotFoundError:
                 continue  # its write finished meanwhile
-            path = Path(entry.path)
-            yield path, modified, _in_use(path)
+            yield Path(entry.path), modified
 
     def modified_at(self, sha256: str) -> float | None:
         try:
@@ -161,23 +155,6 @@ def _sorted_entries(directory: Path) -> list[os.DirEntry[str]]:
         return []
 
 
-def _in_use(path: Path) -> bool:
-    """Is a writer still holding this temporary file? (POSIX flock; see _LocalWriter)."""
-    if fcntl is None:
-        return False  # Windows refuses to delete an open file, which is as good
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
 # Start writeback every 16 MiB so the closing fsync has (almost) nothing left to do:
 # without it a 1 GiB upload spent a second and a half in its final fsync, and a
 # client waiting for the response to a much bigger one would give up.
@@ -191,9 +168,6 @@ class _LocalWriter(BlobWriter):
         self._store = store
         self._path = store.root / INCOMING / f"{uuid.uuid4().hex}.part"
         self._file: BinaryIO | None = open(self._path, "xb", buffering=0)  # noqa: SIM115
-        if fcntl is not None:
-            # Tells the garbage collector this temporary file belongs to a live write.
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._sha256 = hashlib.sha256()
         self._size = 0
         self._written_back = 0
@@ -221,26 +195,21 @@ class _LocalWriter(BlobWriter):
     def finish(self) -> BlobInfo:
         if self._file is None:
             raise ValueError("the blob writer is closed")
-        info = BlobInfo(self._sha256.hexdigest(), self._size)
         try:
             os.fsync(self._file.fileno())
-            if fcntl is None:
-                self._close()  # Windows cannot rename an open file
-            # On POSIX the file stays open, its flock held, until it is in place:
-            # the garbage collector never mistakes it for an abandoned write.
+        finally:
+            self._file.close()
+            self._file = None
+        info = BlobInfo(self._sha256.hexdigest(), self._size)
+        try:
             self._store._publish(self._path, info.sha256)  # noqa: SLF001 - one module's pair
         except BaseException:
-            self._close()
             self._path.unlink(missing_ok=True)
             raise
-        self._close()
         return info
 
-    def _close(self) -> None:
+    def abort(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
-
-    def abort(self) -> None:
-        self._close()
         self._path.unlink(missing_ok=True)

@@ -79,8 +79,8 @@ class BlobStore(ABC):
         """Every blob in hash order, and stray files met on the way."""
 
     @abstractmethod
-    def incoming(self) -> Iterator[tuple[Path, float, bool]]:
-        """Temporary files of writes: (path, mtime, still being written)."""
+    def incoming(self) -> Iterator[tuple[Path, float]]:
+        """Temporary files of writes: (path, mtime)."""
 
     @abstractmethod
     def modified_at(self, sha256: str) -> float | None: ...

@@ -10,8 +10,8 @@ grace period, in three steps:
    names become candidates, and each batch of candidates is re-checked under the
    exclusive blob lock (see ``blob_references``) — references and modification
    time again — before anything is deleted;
-3. temporary files of writes (``.incoming``) older than the grace (and at least
-   an hour old, whatever the grace) and no longer held by a writer are removed.
+3. temporary files of writes (``.incoming``) untouched for longer than the grace,
+   and for at least an hour whatever the grace, are removed.
 
 Memory stays flat: the walk lists one directory at a time and candidates are
 handled in batches.
@@ -78,11 +78,12 @@ def collect(database: Database, blobs: BlobStore, *, grace_seconds: float = DEFA
                     continue
                 if blobs.delete(blob.sha256):
                     _count_removed(report, [blob])
-    # A live write touches its file at least every socket timeout (120 s); one on
-    # another node of a shared mount holds no lock we can see. An hour is proof.
+    # A live write touches its file with every chunk, and cheroot gives up on a
+    # client silent for 120 s; whatever the grace, an hour untouched is proof the
+    # write is dead (a write on another node of a shared mount included).
     temporary_cutoff = min(cutoff, time.time() - MIN_TEMPORARY_AGE_SECONDS)
-    for path, modified, in_use in blobs.incoming():
-        if in_use or modified >= temporary_cutoff:
+    for path, modified in blobs.incoming():
+        if modified >= temporary_cutoff:
             continue
         try:
             size = path.stat().st_size

@@ -239,8 +239,10 @@ def _root_id(session: Session, user_id: int) -> int:
 
 def _ensure_folders(session: Session, user_id: int, parent_id: int, names: list[str] | tuple[str, ...]) -> int:
     for name in names:
-        existing = tree.find_folder(session, user_id, parent_id, name)
-        parent_id = existing.id if existing else tree.create_folder(session, user_id, parent_id, name).id
+        existing = session.execute(sa.text(
+            "SELECT id FROM folders WHERE user_id = :user AND parent_id = :parent "
+            "AND name_key = normalize(:name, NFC)"), {"user": user_id, "parent": parent_id, "name": name}).scalar()
+        parent_id = int(existing) if existing is not None else tree.create_folder(session, user_id, parent_id, name).id
     return parent_id
 
 

@@ -160,15 +160,6 @@ def find_file(session: Session, user_id: int, folder_id: int, name: str) -> File
     return None if row is None else _file(row)
 
 
-def find_folder(session: Session, user_id: int, parent_id: int, name: str) -> FolderEntry | None:
-    row = session.execute(
-        sa.text(f"SELECT {_FOLDER_COLUMNS} FROM folders f WHERE f.user_id = :user "
-                "AND f.parent_id = :parent AND f.name_key = normalize(:name, NFC)"),
-        {"user": user_id, "parent": parent_id, "name": name},
-    ).one_or_none()
-    return None if row is None else _folder(row)
-
-
 def list_folder(session: Session, folder: FolderEntry) -> tuple[list[FolderEntry], list[FileEntry]]:
     """The folder's subfolders and files, by name: two statements whatever the size."""
     folders = session.execute(
