@@ -18,6 +18,7 @@ from mediavault_dav.blobs import LocalBlobStore
 from mediavault_dav.dav.app import build_app
 from mediavault_dav.db.database import Database
 from mediavault_dav.settings import Settings
+from mediavault_dav.vault import housekeeping
 from mediavault_dav.vault.media_scanner import MediaScanner
 
 _log = logging.getLogger(__name__)
@@ -62,7 +63,25 @@ class Gateway:
         self.media_scanner.start()
         self._thread = threading.Thread(target=self.server.serve, name="cheroot", daemon=True)
         self._thread.start()
+        self._stopping = threading.Event()
+        if self.settings.housekeeping_interval_s > 0:
+            self._housekeeper = threading.Thread(target=self._housekeeping, name="housekeeping",
+                                                 daemon=True)
+            self._housekeeper.start()
 
     def stop(self) -> None:
+        self._stopping.set()
         self.server.stop()
         self.media_scanner.stop()
+
+    def _housekeeping(self) -> None:
+        """Remove expired sessions and locks now and then; an outage just waits."""
+        while not self._stopping.wait(self.settings.housekeeping_interval_s):
+            try:
+                tidied = housekeeping.tidy(self.database)
+            except Exception as error:  # noqa: BLE001 - the next round tries again
+                _log.warning("housekeeping skipped: %s", type(error).__name__)
+                continue
+            if tidied.sessions or tidied.locks:
+                _log.info("housekeeping removed %d expired sessions and %d expired locks",
+                          tidied.sessions, tidied.locks)

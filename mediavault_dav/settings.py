@@ -43,6 +43,7 @@ class Settings:
     statement_timeout_ms: int = 30_000
     db_sslmode: str | None = None
     db_sslrootcert: Path | None = None
+    pg_bin_dir: Path | None = None  # pg_dump/pg_restore for backups of an external database
     # Sessions (the seed's connect-pg-simple settings).
     session_secret: str | None = dataclasses.field(default=None, repr=False)
     session_ttl_ms: int = 86_400_000
@@ -59,6 +60,8 @@ class Settings:
     threads: int | None = None  # None: one worker per pooled connection
     trusted_proxies: tuple[str, ...] = ()
     propfind_infinity: bool = False  # RFC 4918 lets servers refuse Depth: infinity
+    verify_on_read: bool = False  # hash every full GET (about 0.8 s of CPU per GiB)
+    housekeeping_interval_s: int = 900  # expired sessions and locks removed this often; 0: never
 
     @property
     def embedded(self) -> bool:
@@ -117,6 +120,13 @@ def _path(raw: Any) -> Path:
 def _existing_file(raw: Any) -> Path:
     path = _path(raw)
     if not path.is_file():
+        raise ValueError
+    return path
+
+
+def _existing_directory(raw: Any) -> Path:
+    path = _path(raw)
+    if not path.is_dir():
         raise ValueError
     return path
 
@@ -186,6 +196,8 @@ FIELDS: tuple[Field, ...] = (
           "one of " + ", ".join(SSL_MODES)),
     Field("db_sslrootcert", "DB_SSLROOTCERT", "database.sslrootcert", _existing_file,
           "the path of an existing CA certificate file"),
+    Field("pg_bin_dir", "MEDIAVAULT_PG_BIN_DIR", "database.pg_bin_dir", _existing_directory,
+          "an existing directory holding pg_dump and pg_restore"),
     Field("session_secret", "SESSION_SECRET", "session.secret", _secret,
           f"a random string of at least {MIN_SECRET_LENGTH} characters", secret=True),
     Field("session_ttl_ms", "SESSION_TTL", "session.ttl_ms", _whole_number(60_000, 31_536_000_000),
@@ -207,6 +219,11 @@ FIELDS: tuple[Field, ...] = (
           _address_list, "a comma-separated list of IP addresses or networks"),
     Field("propfind_infinity", "MEDIAVAULT_PROPFIND_INFINITY", "server.propfind_infinity",
           _boolean, "true or false"),
+    Field("verify_on_read", "MEDIAVAULT_VERIFY_ON_READ", "server.verify_on_read", _boolean,
+          "true or false"),
+    Field("housekeeping_interval_s", "MEDIAVAULT_HOUSEKEEPING_INTERVAL",
+          "server.housekeeping_interval_s", _whole_number(0, 86_400),
+          "seconds, a whole number from 0 (never) to 86400"),
 )
 
 _DB_PARTS = ("db_type", "db_host", "db_port", "db_name", "db_user", "db_password")

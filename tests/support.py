@@ -46,10 +46,10 @@ def free_port() -> int:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+            timeout: float = 120, prefix: list[str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``mediavault-dav`` in a child process, as an operator would."""
     return subprocess.run(
-        [sys.executable, "-m", "mediavault_dav", *args],
+        [*(prefix or []), sys.executable, "-m", "mediavault_dav", *args],
         env=env, input=input, capture_output=True, text=True, timeout=timeout, check=False,
     )
 
@@ -157,3 +157,58 @@ def gateway_with(settings: Any, database: Any, **changes: Any) -> Iterator[Any]:
         yield running
     finally:
         running.stop()
+
+
+@contextlib.contextmanager
+def tcp_route_to(database_url: str) -> Iterator[str]:
+    """The same database reached over TCP on 127.0.0.1, relayed to its Unix socket.
+
+    For a child process that may not enter the socket's private directory (a test
+    that drops root's permission to bypass file modes). Returns the rewritten URL.
+    """
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    socket_path = f"{url.query['host']}/.s.PGSQL.{url.query.get('port', '5432')}"
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def pump(source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                target.sendall(data)
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.connect(socket_path)
+            for pair in ((client, upstream), (upstream, client)):
+                threading.Thread(target=pump, args=pair, daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    port = listener.getsockname()[1]
+    try:
+        yield url.set(host="127.0.0.1", port=port, query={}).render_as_string(hide_password=False)
+    finally:
+        stop.set()
+        listener.close()
+
+
+def without_file_permission_override() -> list[str]:
+    """A command prefix that runs a child as root minus the power to ignore file modes."""
+    if os.geteuid() != 0:
+        return []
+    tool = shutil.which("setpriv")
+    if tool is None:
+        pytest.fail("setpriv (util-linux) is needed to make a file unreadable for root")
+    caps = "-dac_override,-dac_read_search"
+    return [tool, f"--inh-caps={caps}", f"--bounding-set={caps}"]

@@ -15,11 +15,13 @@ import os
 import queue
 import re
 import threading
+import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from mediavault_dav.blobs.store import BlobInfo, BlobStore, BlobWriter
+from mediavault_dav.blobs.store import BlobInfo, BlobStore, BlobWriter, StoredBlob, StrayFile
 
 try:
     import fcntl
@@ -27,7 +29,9 @@ except ImportError:  # Windows: no direct I/O switch, writes stay buffered
     fcntl = None  # type: ignore[assignment]
 
 INCOMING = ".incoming"
+QUARANTINE = ".quarantine"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_FAN_OUT = re.compile(r"^[0-9a-f]{2}$")
 
 
 def _fsync_directory(path: Path) -> None:
@@ -67,12 +71,96 @@ class LocalBlobStore(BlobStore):
         if final.exists():
             # Deduplicated: the bytes are already there. Touching it tells the
             # garbage collector the content was wanted just now.
-            os.utime(final)
-            temporary.unlink()
-            return
+            try:
+                os.utime(final)
+            except FileNotFoundError:
+                pass  # collected a moment ago: publish these bytes instead
+            else:
+                temporary.unlink()
+                return
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temporary, final)
         _fsync_directory(final.parent)
+
+    # --- what maintenance needs: walking, removing, quarantining ----------------
+
+    def blobs(self) -> Iterator[StoredBlob]:
+        """Every stored blob in hash order (the fan-out sorts like the hashes).
+
+        One directory is listed at a time, so memory does not grow with the store.
+        Files that do not belong (bad names, wrong fan-out directory) are yielded
+        as ``StrayFile`` in the same walk.
+        """
+        for first in _sorted_entries(self.root):
+            if not first.is_dir(follow_symlinks=False) or not _FAN_OUT.match(first.name):
+                if first.name not in (INCOMING, QUARANTINE):
+                    yield StrayFile(Path(first.path))
+                continue
+            for second in _sorted_entries(Path(first.path)):
+                if not second.is_dir(follow_symlinks=False) or not _FAN_OUT.match(second.name):
+                    yield StrayFile(Path(second.path))
+                    continue
+                for entry in _sorted_entries(Path(second.path)):
+                    name = entry.name
+                    if (not _SHA256.match(name) or name[:2] != first.name or name[2:4] != second.name
+                            or not entry.is_file(follow_symlinks=False)):
+                        yield StrayFile(Path(entry.path))
+                        continue
+                    try:
+                        stat = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue  # collected or quarantined meanwhile
+                    yield StoredBlob(name, Path(entry.path), stat.st_size, stat.st_mtime)
+
+    def incoming(self) -> Iterator[tuple[Path, float]]:
+        """Temporary files of writes in progress or abandoned: (path, mtime)."""
+        for entry in _sorted_entries(self.root / INCOMING):
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                modified = entry.stat(follow_symlinks=False).st_mtime
+            except FileNotFoundError:
+                continue  # its write finished meanwhile
+            yield Path(entry.path), modified
+
+    def modified_at(self, sha256: str) -> float | None:
+        try:
+            return self.path_of(sha256).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def delete(self, sha256: str) -> bool:
+        """Remove a blob. Only the garbage collector calls this, under the blob lock."""
+        try:
+            self.path_of(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def quarantine(self, path: Path, reason: str) -> Path:
+        """Move a damaged or stray file aside, inside the root; nothing is deleted."""
+        target_dir = self.root / QUARANTINE
+        target_dir.mkdir(exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        target = target_dir / f"{path.name}.{stamp}.{uuid.uuid4().hex[:8]}.{reason}"
+        os.replace(path, target)
+        _fsync_directory(target_dir)
+        return target
+
+    def quarantine_blob(self, sha256: str, reason: str) -> Path:
+        return self.quarantine(self.path_of(sha256), reason)
+
+    def quarantined(self) -> int:
+        directory = self.root / QUARANTINE
+        return sum(1 for _ in directory.iterdir()) if directory.is_dir() else 0
+
+
+def _sorted_entries(directory: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(entries, key=lambda entry: entry.name)
+    except FileNotFoundError:
+        return []
 
 
 # Bytes reach the disk in whole stages of this size: large, and a multiple of any

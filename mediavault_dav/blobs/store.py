@@ -2,15 +2,18 @@
 
 A blob is immutable and named by the SHA-256 of its bytes. Writers stream: they
 never hold a whole file in memory, and a blob becomes visible under its name only
-once all its bytes are durably on storage. Nothing here deletes a blob; unreferenced
-blobs are the garbage collector's business, with a grace period.
+once all its bytes are durably on storage. Only the garbage collector deletes a
+blob (``delete``), with a grace period and under the vault's blob lock; damaged
+files are moved to a quarantine directory, never deleted.
 """
 
 from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -22,6 +25,23 @@ class BlobInfo:
 
     sha256: str
     size: int
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    """A blob found on storage by a walk."""
+
+    sha256: str
+    path: Path
+    size: int
+    modified_at: float  # seconds since the epoch; a dedup hit refreshes it
+
+
+@dataclass(frozen=True)
+class StrayFile:
+    """Something in the store that is not a well-placed blob."""
+
+    path: Path
 
 
 class BlobWriter(ABC):
@@ -53,3 +73,23 @@ class BlobStore(ABC):
 
     @abstractmethod
     def exists(self, sha256: str) -> bool: ...
+
+    @abstractmethod
+    def blobs(self) -> Iterator[StoredBlob | StrayFile]:
+        """Every blob in hash order, and stray files met on the way."""
+
+    @abstractmethod
+    def incoming(self) -> Iterator[tuple[Path, float]]:
+        """Temporary files of writes: (path, mtime)."""
+
+    @abstractmethod
+    def modified_at(self, sha256: str) -> float | None: ...
+
+    @abstractmethod
+    def delete(self, sha256: str) -> bool: ...
+
+    @abstractmethod
+    def quarantine(self, path: Path, reason: str) -> Path: ...
+
+    @abstractmethod
+    def quarantine_blob(self, sha256: str, reason: str) -> Path: ...

@@ -10,9 +10,13 @@ import sys
 
 import click
 
+from mediavault_dav.cli.backups import backup, restore
+from mediavault_dav.cli.blobs import fsck, gc
 from mediavault_dav.cli.context import CliContext
 from mediavault_dav.cli.db import db
+from mediavault_dav.cli.imports import import_
 from mediavault_dav.cli.serve import serve
+from mediavault_dav.cli.sessions import sessions
 from mediavault_dav.cli.smart_folders import smart_folder
 from mediavault_dav.cli.users import user
 from mediavault_dav.db.errors import DatabaseError
@@ -38,6 +42,12 @@ cli.add_command(serve)
 cli.add_command(user)
 cli.add_command(db)
 cli.add_command(smart_folder)
+cli.add_command(gc)
+cli.add_command(fsck)
+cli.add_command(sessions)
+cli.add_command(backup)
+cli.add_command(restore)
+cli.add_command(import_)
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ from mediavault_dav.dav.virtual import (
     renamed_within,
     timestamp,
 )
-from mediavault_dav.vault import albums, tree
+from mediavault_dav.vault import albums, blob_references, tree
 from mediavault_dav.vault.albums import Album
 from mediavault_dav.vault.members import Member, is_housekeeping
 from mediavault_dav.vault.tree import FileEntry
@@ -105,8 +105,9 @@ class AlbumCollection(MemberCollection):
         if self.environ["REQUEST_METHOD"] == "PUT":
             return PendingMember(self.child_path(name), self.environ, self, name)
         # LOCK on a new name creates an empty file (RFC 4918 7.3), here as for an upload.
-        info = self.provider.blobs.writer().finish()
+        empty = self.provider.blobs.writer()
         with dav_errors(), changing(self.provider.database, self.environ, "put", self.child_path(name)) as change:
+            info = blob_references.publish(change.session, empty)  # under the blob lock: gc cannot take it
             entry = self.store_upload(change.session, name, info, mime_type=tree.guess_mime_type(name, None),
                                       must_not_exist=True)
             change.about(entry)

@@ -14,9 +14,11 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from mediavault_dav.blobs import LocalBlobStore
 from mediavault_dav.dav import propfind
+from mediavault_dav.dav.access_log import AccessLog
 from mediavault_dav.dav.auth import BasicAuthenticator
 from mediavault_dav.dav.changes import RefusedChanges
 from mediavault_dav.dav.errors import ErrorMapper
+from mediavault_dav.dav.health import HealthCheck
 from mediavault_dav.dav.limits import RequestGuard, RequestLimits
 from mediavault_dav.dav.lock_storage import LockSnapshotScope, PostgresLockStorage
 from mediavault_dav.dav.options import OptionsResponder
@@ -45,11 +47,12 @@ if not any(isinstance(existing, propfind.WithoutLengthComplaint) for existing in
     _app_log.addFilter(propfind.WithoutLengthComplaint())
 
 
-def build_app(settings: Settings, database: Database, media_scanner: MediaScanner | None = None) -> RequestGuard:
+def build_app(settings: Settings, database: Database, media_scanner: MediaScanner | None = None) -> AccessLog:
     """The WSGI application; ``media_scanner`` (if given) reads metadata of uploads."""
     # Error pages name the software; WsgiDAV's own CLI hides the version this way.
     wsgidav_util.public_wsgidav_info = "MediaVault DAV"
-    provider = MediaVaultProvider(database, LocalBlobStore(settings.blob_root), media_scanner)
+    provider = MediaVaultProvider(database, LocalBlobStore(settings.blob_root), media_scanner,
+                                  verify_on_read=settings.verify_on_read)
     config: dict[str, Any] = {
         "provider_mapping": {"/": provider},
         "mediavault": {
@@ -62,6 +65,7 @@ def build_app(settings: Settings, database: Database, media_scanner: MediaScanne
         },
         "middleware_stack": [
             ForwardedHeaders,
+            HealthCheck,  # before sign-in: load balancers have no credentials
             OptionsResponder,
             RefusedChanges,  # outside ErrorPrinter: it sees the final status
             ErrorPrinter,
@@ -82,9 +86,11 @@ def build_app(settings: Settings, database: Database, media_scanner: MediaScanne
         "honor_mtime_header": True,
         "suppress_version_info": True,
         "add_header_MS_Author_Via": True,
-        "verbose": 3,
+        # 2, not 3: at 3 WsgiDAV writes its own access line; ours (dav/access_log.py)
+        # is the one structured line per request.
+        "verbose": 2,
         # The gateway configures logging itself; WsgiDAV's loggers propagate to it.
         "logging": {"enable": False},
         "dir_browser": {"enable": True, "response_trailer": "MediaVault DAV", "davmount": False},
     }
-    return RequestGuard(propfind.KeepStreamsAlive(WsgiDAVApp(config)))
+    return AccessLog(RequestGuard(propfind.KeepStreamsAlive(WsgiDAVApp(config))))

@@ -29,7 +29,8 @@ from mediavault_dav.blobs import BlobInfo, BlobWriter
 from mediavault_dav.dav import media_properties
 from mediavault_dav.dav.changes import changing
 from mediavault_dav.dav.errors import to_dav_error
-from mediavault_dav.vault import properties, tree
+from mediavault_dav.dav.verified_read import VerifiedRead, wants_verification
+from mediavault_dav.vault import blob_references, properties, tree
 from mediavault_dav.vault.errors import QuotaExceeded, VaultError
 from mediavault_dav.vault.names import name_key, split_path
 from mediavault_dav.vault.tree import Entry, FileEntry, FolderEntry
@@ -266,9 +267,9 @@ class FolderResource(EntryResource, DAVCollection):
             return PendingFile(util.join_uri(self.path, name), self.environ, self.entry, name)
         # LOCK on an unmapped URL creates an empty resource (RFC 4918 7.3).
         empty = self.provider.blobs.writer()
-        info = empty.finish()
         path = util.join_uri(self.path, name)
         with changing(self.provider.database, self.environ, "put", path) as change:
+            info = blob_references.publish(change.session, empty)
             entry = tree.store_file(change.session, self.entry.user_id, self.entry.id, name, info,
                                     mime_type=tree.guess_mime_type(name, None), must_not_exist=True)
             change.about(entry)
@@ -316,10 +317,14 @@ class FileResource(EntryResource, DAVNonCollection):
 
     def get_content(self) -> BinaryIO:
         try:
-            return self.provider.blobs.open(self.entry.hash)
+            stream = self.provider.blobs.open(self.entry.hash)
         except FileNotFoundError:
             _log.error("blob %s of file %s is missing", self.entry.hash, self.entry.id)
             raise DAVError(500, "the file's content is missing; an administrator has been told") from None
+        if self.provider.verify_on_read and wants_verification(self.environ):
+            return VerifiedRead(stream, self.entry.hash, self.entry.size, self.provider.blobs,  # type: ignore[return-value]
+                                f"file {self.entry.id}")
+        return stream
 
     def begin_write(self, *, content_type: str | None = None) -> Upload:
         conditional = any(key in self.environ for key in
@@ -428,20 +433,21 @@ class Upload:
             # The client went away mid-body: never store a truncated file.
             self.abort()
             raise DAVError(HTTP_BAD_REQUEST, f"expected {self._expected_length} bytes, received {received}")
-        try:
-            info: BlobInfo = self._writer.finish()
-        except OSError as error:
-            raise _storage_error(error) from None
-        finally:
-            self._writer = None
+        writer, self._writer = self._writer, None
         resource = self._resource
         try:
             with changing(resource.provider.database, resource.environ, "put", resource.path) as change:
+                # Published under the blob lock, so gc cannot take it before the commit.
+                try:
+                    info: BlobInfo = blob_references.publish(change.session, writer)
+                except OSError as error:
+                    raise _storage_error(error) from None
                 entry = self.store(change.session, info)
                 change.about(entry)
                 change.status_code = 204 if isinstance(resource, FileResource) else 201
                 change.bytes = info.size
         except Exception as error:  # noqa: BLE001 - WsgiDAV turns anything but a DAVError into 500
+            writer.abort()
             raise to_dav_error(error) from None
         resource.entry = entry
         resource.provider.stored(entry)  # after the commit: e.g. read media metadata later

@@ -51,11 +51,13 @@ def _cache_key(path: str) -> str:
 
 
 class MediaVaultProvider(DAVProvider):
-    def __init__(self, database: Database, blobs: BlobStore, media_scanner: MediaScanner | None = None) -> None:
+    def __init__(self, database: Database, blobs: BlobStore, media_scanner: MediaScanner | None = None, *,
+                 verify_on_read: bool = False) -> None:
         super().__init__()
         self.database = database
         self.blobs = blobs
         self.media_scanner = media_scanner
+        self.verify_on_read = verify_on_read  # hash full GETs (dav/verified_read.py)
 
     def is_readonly(self) -> bool:
         return False

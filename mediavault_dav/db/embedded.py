@@ -124,6 +124,18 @@ class EmbeddedPostgres:
     def is_running(self) -> bool:
         return self._postmaster() is not None
 
+    def stop_server(self) -> None:
+        """Stop PostgreSQL now, for every user of it (they get errors until it starts)."""
+        with self._locked():
+            if self._postmaster() is not None:
+                self._stop()
+
+    def start_server(self) -> None:
+        """Start a stopped PostgreSQL again, at the same socket: clients reconnect."""
+        with self._locked():
+            if self._postmaster() is None:
+                self._start()
+
     # --- initialisation ----------------------------------------------------
 
     @contextmanager

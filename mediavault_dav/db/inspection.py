@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from mediavault_dav.db import schema
+from mediavault_dav.db.grants import required_privileges
 from mediavault_dav.db.models import GATEWAY_TABLES, SEED_INDEXES, SEED_TABLES
 
 PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
@@ -77,7 +78,7 @@ def check_state(engine: Engine) -> StateReport:
                 name=name,
                 present=name in present,
                 privileges=granted,
-                missing_privileges=[p for p in PRIVILEGES if p not in granted],
+                missing_privileges=[p for p in required_privileges(name) if p not in granted],
                 seed_table=name in SEED_TABLES,
             ))
         existing_indexes = set(

@@ -431,14 +431,17 @@ def test_propname_lists_names_without_values(alice_client: Client) -> None:
     assert all(not (child.text or "").strip() and len(child) == 0 for child in prop)
 
 
-def test_a_get_is_one_statement_and_a_new_put_four(alice_client: Client, database: Database) -> None:
-    """Resolve in one query; a PUT adds the lock snapshot and a two-statement store."""
+def test_a_get_is_one_statement_and_a_new_put_seven(alice_client: Client, database: Database) -> None:
+    """Resolve in one query. A PUT adds, on the same connection, the lock snapshot and
+    the owner's quota and upload limits; then, in the committing transaction, the
+    shared blob lock that keeps gc away between publishing and committing, the
+    parent folder's lock, the write, and its audit-trail row."""
     alice_client.request("MKCOL", "/Files/Counted")
     _put(alice_client, "/Files/Counted/warm.txt", b"warm")
     statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        if "FROM users" not in statement:  # the sign-in re-check, every 2 s, is not the request's
+        if not statement.startswith("SELECT users."):  # the sign-in re-check, every 2 s, is not the request's
             statements.append(statement)
 
     def statements_for(method: str, path: str, **kwargs) -> int:  # noqa: ANN003
@@ -450,6 +453,6 @@ def test_a_get_is_one_statement_and_a_new_put_four(alice_client: Client, databas
     sa.event.listen(database.engine, "before_cursor_execute", count)
     try:
         assert statements_for("GET", "/Files/Counted/warm.txt") == 1
-        assert statements_for("PUT", "/Files/Counted/new.txt", data=b"new") == 4
+        assert statements_for("PUT", "/Files/Counted/new.txt", data=b"new") == 7
     finally:
         sa.event.remove(database.engine, "before_cursor_execute", count)

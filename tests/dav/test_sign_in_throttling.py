@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import sign_in_throttle
 from mediavault_dav.vault.users import Account
-from tests.support import PASSWORD, Client
+from tests.support import Client
 
 WRONG = "not the password at all"
 
