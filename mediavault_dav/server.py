@@ -11,6 +11,7 @@ import ssl
 import threading
 from dataclasses import dataclass
 
+from cheroot import server as cheroot_server
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
@@ -22,6 +23,12 @@ _log = logging.getLogger(__name__)
 
 MAX_REQUEST_HEADER_BYTES = 64 * 1024
 SOCKET_TIMEOUT_SECONDS = 120  # cheroot's 10 s default aborts slow uploads (WsgiDAV #272)
+
+# Finder sends one If header per lock token it holds (a MOVE of a locked file);
+# cheroot keeps only the last of repeated headers unless it knows them as lists.
+# Joined, "(<a>), (<b>)" is read by WsgiDAV as the two lists it is.
+if b"If" not in cheroot_server.comma_separated_headers:
+    cheroot_server.comma_separated_headers.append(b"If")
 
 
 @dataclass

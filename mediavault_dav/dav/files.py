@@ -16,17 +16,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from wsgidav import util, xml_tools
-from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_NOT_FOUND, DAVError
+from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_FORBIDDEN, HTTP_NOT_FOUND, DAVError
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
 from wsgidav.util import etree
 
 from mediavault_dav.blobs import BlobInfo, BlobWriter
+from mediavault_dav.dav import modification_time, owncloud
 from mediavault_dav.dav.errors import to_dav_error
-from mediavault_dav.vault import properties, tree
+from mediavault_dav.dav.quota import QuotaProperties
+from mediavault_dav.vault import checksums, properties, tree
 from mediavault_dav.vault.errors import VaultError
 from mediavault_dav.vault.names import name_key, split_path
 from mediavault_dav.vault.tree import Entry, FileEntry, FolderEntry
@@ -122,7 +124,13 @@ class EntryResource(_DAVResource):
         return super().get_property_value(name)
 
     def set_property_value(self, name: str, value: Any, *, dry_run: bool = False) -> Any:
-        if name.startswith("{DAV:}") or name in _LOCK_PROPERTIES:
+        if name in modification_time.SETTERS:
+            if value is None:
+                raise DAVError(HTTP_FORBIDDEN, "the modification time cannot be removed")
+            return self.set_last_modified(self.path, value.text, dry_run=dry_run)
+        if name == owncloud.CHECKSUM:
+            return None  # the server's own digests stand (dav/owncloud.py)
+        if name.startswith("{DAV:}") or name in _LOCK_PROPERTIES or name in _LIVE_PROPERTIES:
             return super().set_property_value(name, value, dry_run=dry_run)
         if dry_run:
             return None
@@ -135,7 +143,7 @@ class EntryResource(_DAVResource):
         return None
 
     def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
-        moment = _parse_time(time_stamp)
+        moment = modification_time.parse(time_stamp)
         if dry_run:
             return True
         with self.provider.database.transaction() as session:
@@ -187,7 +195,7 @@ class EntryResource(_DAVResource):
             self.provider.lock_manager.remove_all_locks_from_url(self.get_ref_url(), recursive=True)
 
 
-class FolderResource(EntryResource, DAVCollection):
+class FolderResource(QuotaProperties, EntryResource, DAVCollection):
     entry: FolderEntry
 
     def __init__(self, path: str, environ: dict[str, Any], entry: FolderEntry) -> None:
@@ -230,8 +238,11 @@ class FolderResource(EntryResource, DAVCollection):
                 return member
         return None
 
-    def get_etag(self) -> None:
-        return None
+    def get_etag(self) -> str:
+        return self.entry.etag
+
+    def support_etag(self) -> bool:
+        return True
 
     def create_empty_resource(self, name: str) -> DAVNonCollection:
         if self.environ["REQUEST_METHOD"] == "PUT":
@@ -242,7 +253,8 @@ class FolderResource(EntryResource, DAVCollection):
         info = empty.finish()
         with self.provider.database.transaction() as session:
             entry = tree.store_file(session, self.entry.user_id, self.entry.id, name, info,
-                                    mime_type=tree.guess_mime_type(name, None), must_not_exist=True)
+                                    mime_type=tree.guess_mime_type(name, None), checksums=checksums.EMPTY,
+                                    must_not_exist=True)
         created = FileResource(util.join_uri(self.path, name), self.environ, entry)
         self.provider.remember(created.path, created, self.environ)
         return created
@@ -344,7 +356,7 @@ class PendingFile(DAVNonCollection):
         if self.entry is None or dry_run:
             return True
         with self.provider.database.transaction() as session:
-            updated = tree.set_modified(session, self.entry, _parse_time(time_stamp))
+            updated = tree.set_modified(session, self.entry, modification_time.parse(time_stamp))
         assert isinstance(updated, FileEntry)
         self.entry = updated
         return True
@@ -362,11 +374,14 @@ class Upload:
         self._content_type = content_type
         self._expected_version = expected_version
         self._must_not_exist = must_not_exist
-        self._writer: BlobWriter | None = resource.provider.blobs.writer()
+        self._modified_at: datetime | None = modification_time.from_header(resource.environ)
         self._expected_length = _announced_length(resource.environ)
+        self._writer: BlobWriter | None = resource.provider.blobs.writer()
+        self._checksums = checksums.ChecksumStream()
 
     def write(self, chunk: bytes) -> None:
         assert self._writer is not None
+        self._checksums.update(chunk)  # first: MD5 and SHA-1 run beside the blob write
         self._writer.write(chunk)
 
     def close(self) -> None:
@@ -378,20 +393,23 @@ class Upload:
             raise DAVError(HTTP_BAD_REQUEST, f"expected {self._expected_length} bytes, received {received}")
         info: BlobInfo = self._writer.finish()
         self._writer = None
+        digests = self._checksums.finish()
         resource = self._resource
         user_id = resource.entry.user_id if resource.entry else resource.folder.user_id  # type: ignore[union-attr]
         try:
             with resource.provider.database.transaction() as session:
                 entry = tree.store_file(
                     session, user_id, self._folder_id, self._name, info,
-                    mime_type=tree.guess_mime_type(self._name, self._content_type),
-                    expected_version=self._expected_version, must_not_exist=self._must_not_exist,
+                    mime_type=tree.guess_mime_type(self._name, self._content_type), checksums=digests,
+                    modified_at=self._modified_at, expected_version=self._expected_version,
+                    must_not_exist=self._must_not_exist,
                 )
         except Exception as error:  # noqa: BLE001 - WsgiDAV turns anything but a DAVError into 500
             raise to_dav_error(error) from None
         resource.entry = entry
 
     def abort(self) -> None:
+        self._checksums.abort()
         if self._writer is not None:
             self._writer.abort()
             self._writer = None
@@ -409,6 +427,8 @@ def _file_only(read: Any) -> Any:
     return lambda resource: read(resource) if isinstance(resource, FileResource) else None
 
 
+# Answered from the row snapshot. The last two are answered only when asked for by
+# name (allprop lists WsgiDAV's standard names and the dead properties).
 _LIVE_PROPERTIES: dict[str, Any] = {
     "{DAV:}creationdate": lambda resource: util.get_rfc3339_time(resource.get_creation_date()),
     "{DAV:}getlastmodified": lambda resource: util.get_rfc1123_time(resource.get_last_modified()),
@@ -416,7 +436,11 @@ _LIVE_PROPERTIES: dict[str, Any] = {
     "{DAV:}resourcetype": _resource_type,
     "{DAV:}getcontentlength": _file_only(lambda resource: str(resource.entry.size)),
     "{DAV:}getcontenttype": _file_only(lambda resource: resource.entry.mime_type),
-    "{DAV:}getetag": _file_only(lambda resource: resource.entry.etag),
+    # An entity tag, quoted as in the ETag header (RFC 4918 15.6).
+    "{DAV:}getetag": lambda resource: f'"{resource.entry.etag}"',
+    owncloud.CHECKSUMS: _file_only(lambda resource: owncloud.checksums_element(
+        resource.entry.hash, resource.entry.md5, resource.entry.sha1)),
+    modification_time.WIN32_LAST_MODIFIED: lambda resource: modification_time.rfc1123(resource.entry.modified_at),
 }
 
 
@@ -429,18 +453,6 @@ def _announced_length(environ: dict[str, Any]) -> int | None:
             except ValueError:
                 raise DAVError(HTTP_BAD_REQUEST, f"invalid {key}") from None
     return None
-
-
-def _parse_time(value: Any) -> datetime:
-    try:
-        if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
-            return datetime.fromtimestamp(float(value), UTC)
-        parsed = util.parse_time_string(str(value))
-        if parsed is None:
-            raise ValueError
-        return datetime.fromtimestamp(parsed, UTC)
-    except (ValueError, OverflowError, OSError):
-        raise DAVError(HTTP_BAD_REQUEST, "invalid modification time") from None
 
 
 def entry_resource(path: str, environ: dict[str, Any], entry: Entry) -> EntryResource:

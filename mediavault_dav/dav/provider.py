@@ -18,7 +18,7 @@ from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, DAVError
 from wsgidav.dav_provider import DAVProvider, _DAVResource
 
 from mediavault_dav.blobs import BlobStore
-from mediavault_dav.dav import propfind
+from mediavault_dav.dav import modification_time, propfind
 from mediavault_dav.dav.auth import ACCOUNT_KEY
 from mediavault_dav.dav.files import CREATED_KEY, FILES_ROOT, FolderResource, entry_resource, files_segments
 from mediavault_dav.dav.lock_storage import PostgresLockStorage
@@ -123,6 +123,9 @@ class MediaVaultProvider(DAVProvider):
             resource = self.get_resource_inst(environ["PATH_INFO"], environ)
             if propfind.handles(resource, environ):
                 return propfind.respond(resource, environ, start_response)  # type: ignore[arg-type]
+        if method == "PUT" and modification_time.X_OC_MTIME in environ:
+            # Applied with the content (dav/files.py's Upload); rclone wants to hear it.
+            return default_handler(environ, modification_time.acknowledging(start_response))
         if method not in ("COPY", "MOVE"):
             return default_handler(environ, start_response)
 

@@ -11,6 +11,8 @@ from typing import Any
 from wsgidav.dav_provider import DAVCollection
 from wsgidav.util import join_uri
 
+from mediavault_dav.dav.quota import QuotaProperties
+
 FILES = "Files"
 ALBUMS = "Albums"
 SMART_FOLDERS = "Smart Folders"
@@ -24,8 +26,9 @@ TOP_LEVEL_AREAS: tuple[str, ...] = (
 )
 
 
-class RootCollection(DAVCollection):
-    """``/``: one member per area, in the order DESIGN.md gives them."""
+class RootCollection(QuotaProperties, DAVCollection):
+    """``/``: one member per area, in the order DESIGN.md gives them (and the
+    quota properties Finder reads from the mount's root)."""
 
     def get_member_names(self) -> list[str]:
         return list(TOP_LEVEL_AREAS)
