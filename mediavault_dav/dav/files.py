@@ -25,7 +25,7 @@ from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
 from wsgidav.util import etree
 
 from mediavault_dav.blobs import BlobInfo, BlobWriter
-from mediavault_dav.dav import modification_time, owncloud
+from mediavault_dav.dav import modification_time, owncloud, quota
 from mediavault_dav.dav.errors import to_dav_error
 from mediavault_dav.dav.quota import QuotaProperties
 from mediavault_dav.vault import checksums, properties, tree
@@ -427,8 +427,9 @@ def _file_only(read: Any) -> Any:
     return lambda resource: read(resource) if isinstance(resource, FileResource) else None
 
 
-# Answered from the row snapshot. The last two are answered only when asked for by
-# name (allprop lists WsgiDAV's standard names and the dead properties).
+# Answered from the row snapshot. Checksums, Win32LastModifiedTime and quotas are
+# answered only when asked for by name (allprop lists WsgiDAV's standard names and
+# the dead properties).
 _LIVE_PROPERTIES: dict[str, Any] = {
     "{DAV:}creationdate": lambda resource: util.get_rfc3339_time(resource.get_creation_date()),
     "{DAV:}getlastmodified": lambda resource: util.get_rfc1123_time(resource.get_last_modified()),
@@ -441,6 +442,9 @@ _LIVE_PROPERTIES: dict[str, Any] = {
     owncloud.CHECKSUMS: _file_only(lambda resource: owncloud.checksums_element(
         resource.entry.hash, resource.entry.md5, resource.entry.sha1)),
     modification_time.WIN32_LAST_MODIFIED: lambda resource: modification_time.rfc1123(resource.entry.modified_at),
+    # Folders answer these (QuotaProperties, ahead in their MRO); files have none.
+    quota.USED: lambda resource: None,
+    quota.AVAILABLE: lambda resource: None,
 }
 
 

@@ -14,12 +14,19 @@ client sent (with a trailing slash) and each member's is that plus its encoded
 name, so a client matching members against its request prefix (rclone drops
 "items with unknown path") always finds them. The folder itself comes first.
 
+Windows Explorer refuses a folder whose PROPFIND body exceeds 1,000,000 bytes
+(``FileAttributesLimitInBytes``) and lists folders with ``allprop``. It learns
+about locking from OPTIONS and never reads ``supportedlock`` from a listing, so
+its ``allprop`` answers leave that property out: about 290 bytes, a third of a
+typical member's response (docs/clients.md has the budget).
+
 Requests this path does not cover (Depth infinity when enabled, an ``If`` header)
 go to WsgiDAV's handler.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -32,6 +39,11 @@ from mediavault_dav.dav import multistatus
 from mediavault_dav.dav.files import FolderResource
 
 _BATCH_BYTES = 64 * 1024
+# A listing up to this size is sent with a Content-Length: WsgiDAV closes the
+# connection after a response without one, and most folders fit.
+_WHOLE_BYTES = 256 * 1024
+_EXPLORER = "Microsoft-WebDAV-MiniRedir/"
+_NOT_FOR_EXPLORER = frozenset({"{DAV:}supportedlock"})
 # What WsgiDAV leaves unencoded in hrefs (``_DAVResource.get_href``).
 _HREF_SAFE = "!*'(),$-_|."
 
@@ -44,6 +56,8 @@ def handles(resource: Any, environ: dict[str, Any]) -> bool:
 
 def respond(resource: _DAVResource, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     mode, names = _requested(environ)
+    if mode == "allprop" and _EXPLORER in environ.get("HTTP_USER_AGENT", ""):
+        mode = "allprop-for-explorer"
     href = _requested_href(resource, environ)
     members: Iterable[_DAVResource] = ()
     if environ["HTTP_DEPTH"] == "1" and resource.is_collection:
@@ -53,11 +67,18 @@ def respond(resource: _DAVResource, environ: dict[str, Any], start_response: Any
         else:
             members = resource.get_member_list()
     first = _response_xml(resource, href, mode, names)  # loads the resource's own dead properties
-    start_response("207 Multi-Status", [
-        ("Content-Type", "application/xml; charset=utf-8"),
-        ("Date", util.get_rfc1123_time()),
-    ])
-    return _stream(first, href, members, mode, names)
+    batches = _stream(first, href, members, mode, names)
+    headers = [("Content-Type", "application/xml; charset=utf-8"), ("Date", util.get_rfc1123_time())]
+    head: list[bytes] = []
+    for batch in batches:
+        head.append(batch)
+        if sum(map(len, head)) > _WHOLE_BYTES:
+            break
+    else:  # the whole document is here: say how long it is, and keep the connection
+        start_response("207 Multi-Status", [*headers, ("Content-Length", str(sum(map(len, head))))])
+        return head
+    start_response("207 Multi-Status", headers)
+    return itertools.chain(head, batches)
 
 
 def _stream(first: bytes, folder_href: str, members: Iterable[_DAVResource], mode: str,
@@ -91,6 +112,9 @@ def _requested_href(resource: _DAVResource, environ: dict[str, Any]) -> str:
 def _response_xml(resource: _DAVResource, href: str, mode: str, names: list[str] | None) -> bytes:
     if mode == "named":
         found = resource.get_properties("named", name_list=names)
+    elif mode == "allprop-for-explorer":
+        found = [(name, value) for name, value in resource.get_properties("allprop")
+                 if name not in _NOT_FOR_EXPLORER]
     else:
         found = resource.get_properties(mode)
     return multistatus.response(href, found)
