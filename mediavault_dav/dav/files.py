@@ -25,7 +25,7 @@ from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
 from wsgidav.util import etree
 
 from mediavault_dav.blobs import BlobInfo, BlobWriter
-from mediavault_dav.dav import modification_time, owncloud, quota
+from mediavault_dav.dav import lockdiscovery, modification_time, owncloud, quota
 from mediavault_dav.dav.errors import to_dav_error
 from mediavault_dav.dav.quota import QuotaProperties
 from mediavault_dav.vault import checksums, properties, tree
@@ -442,6 +442,7 @@ _LIVE_PROPERTIES: dict[str, Any] = {
     owncloud.CHECKSUMS: _file_only(lambda resource: owncloud.checksums_element(
         resource.entry.hash, resource.entry.md5, resource.entry.sha1)),
     modification_time.WIN32_LAST_MODIFIED: lambda resource: modification_time.rfc1123(resource.entry.modified_at),
+    lockdiscovery.NAME: lockdiscovery.element,
     # Folders answer these (QuotaProperties, ahead in their MRO); files have none.
     quota.USED: lambda resource: None,
     quota.AVAILABLE: lambda resource: None,
