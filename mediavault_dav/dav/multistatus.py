@@ -4,7 +4,10 @@
   ``multistatus`` element: Windows' MiniRedir mishandles a default namespace, and
   Explorer refuses a folder whose PROPFIND body exceeds 1,000,000 bytes
   (``FileAttributesLimitInBytes``), so no response repeats the declaration.
-- Other namespaces get short prefixes declared on the response that uses them.
+- The namespaces of Windows' Win32 properties and ownCloud's checksums, which
+  fill every member of a listing for those clients, are declared there too (``Z``
+  and ``oc``); any other namespace gets a short prefix declared on the response
+  that uses it.
 - The ``200 OK`` propstat comes first: rclone reads only the first status of a
   response and drops the item when it is not a success.
 
@@ -24,7 +27,10 @@ from wsgidav.util import get_http_status_string
 
 DAV = "DAV:"
 XML = "http://www.w3.org/XML/1998/namespace"
-HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<D:multistatus xmlns:D="DAV:">'
+_DECLARED_ONCE = {"urn:schemas-microsoft-com:": "Z", "http://owncloud.org/ns": "oc"}
+HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<D:multistatus xmlns:D="DAV:"'
+        + "".join(f' xmlns:{prefix}="{namespace}"' for namespace, prefix in _DECLARED_ONCE.items())
+        + ">").encode()
 TAIL = b"</D:multistatus>"
 _OK = "200 OK"
 
@@ -45,7 +51,7 @@ class _Prefixes:
             return "D:" + local
         if namespace == XML:
             return "xml:" + local
-        prefix = self.declared.get(namespace)
+        prefix = _DECLARED_ONCE.get(namespace) or self.declared.get(namespace)
         if prefix is None:
             prefix = self.declared[namespace] = f"N{len(self.declared) + 1}"
         return f"{prefix}:{local}"
