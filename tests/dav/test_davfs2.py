@@ -146,6 +146,10 @@ def davfs2_mount(gateway: Gateway, alice: Account, tmp_path: Path) -> Iterator[P
         yield mountpoint
     finally:
         subprocess.run(["umount", str(mountpoint)], capture_output=True, timeout=300, check=False)
+        # davfs2 keeps a cache per mount point in its system cache directory.
+        mangled = str(mountpoint).strip("/").replace("/", "-")
+        for cache in Path("/var/cache/davfs2").glob(f"*{mangled}*"):
+            shutil.rmtree(cache, ignore_errors=True)
 
 
 def _locked_paths(database: Database) -> set[str]:
