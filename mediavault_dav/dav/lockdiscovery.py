@@ -1,12 +1,15 @@
-"""``DAV:lockdiscovery`` without a lookup per lock.
+"""``DAV:lockdiscovery``: every lock that covers a resource, without a lookup per lock.
 
-WsgiDAV's own rendering resolves each lock's root back to a resource only to print
-its href: one path lookup for every locked member of a listing (davfs2 and Office
-keep many files locked). Here the root's href comes from the lock itself: it is
-the resource's own when the lock was taken on it, else the folder whose
-depth-infinity lock covers it. The locks come from the request's lock snapshot
-(dav/lock_storage.py), so a listing costs the same statements however many of its
-members are locked.
+- A file inside a folder locked with Depth infinity is locked too, so its
+  lockdiscovery shows that lock, with the folder as ``lockroot`` (RFC 4918 15.8).
+  WsgiDAV shows only locks taken on the resource itself, and clients that look
+  for their lock on a file (davfs2 recovering its token) would miss it.
+- WsgiDAV's own rendering resolves each lock's root back to a resource only to
+  print its href: one path lookup for every locked member of a listing (davfs2
+  and Office keep many files locked). Here the root's href comes from the lock.
+
+The locks come from the request's lock snapshot (dav/lock_storage.py), so a
+listing costs the same statements however many of its members are locked.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ def element(resource: Any) -> Any:
     manager = resource.provider.lock_manager
     if manager is None:
         return discovery
-    for lock in manager.get_url_lock_list(resource.get_ref_url()):
+    for lock in manager.get_indirect_url_lock_list(resource.get_ref_url()):
         active = etree.SubElement(discovery, "{DAV:}activelock")
         etree.SubElement(etree.SubElement(active, "{DAV:}locktype"), "{DAV:}" + lock["type"])
         etree.SubElement(etree.SubElement(active, "{DAV:}lockscope"), "{DAV:}" + lock["scope"])

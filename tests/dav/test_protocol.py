@@ -121,3 +121,17 @@ def test_the_root_listing_has_the_same_form(alice_client: Client) -> None:
     assert response.content.count(b"xmlns:D=") == 1
     hrefs = [item.findtext("{DAV:}href") for item in _responses(response.content)]
     assert hrefs[0] == "/" and "/Files/" in hrefs and "/Smart%20Folders/" in hrefs
+
+
+def test_lockdiscovery_names_the_root_of_each_lock(alice_client: Client) -> None:
+    alice_client.request("MKCOL", "/Files/Shared Work")
+    alice_client.request("PUT", "/Files/Shared Work/plan.odt", data=b"plan")
+    body = (b'<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>'
+            b"<D:locktype><D:write/></D:locktype><D:owner>alice</D:owner></D:lockinfo>")
+    locked = alice_client.request("LOCK", "/Files/Shared Work", data=body, headers={"Depth": "infinity"})
+    assert locked.status_code == 200
+    listing = propfind(alice_client, "/Files/Shared Work/")
+    for item in listing.values():  # the folder's own lock, and the one its file inherits
+        assert item.findtext(".//{DAV:}lockroot/{DAV:}href") == "/Files/Shared%20Work/"
+        assert item.findtext(".//{DAV:}depth") == "infinity"
+        assert item.findtext(".//{DAV:}owner") == "alice"
