@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 import time
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -84,10 +83,11 @@ def test_finders_junk_probes_are_a_404_after_one_lookup(alice_client: Client, da
             assert len(statements) == 1, statements
 
 
-def _chunks(data: bytes, ended: threading.Event, size: int = 256 * 1024) -> Iterator[bytes]:
+def _chunks(data: bytes, ended: list[float], size: int = 256 * 1024) -> Iterator[bytes]:
+    """The body in chunks; records the moment the last one was handed over."""
     for start in range(0, len(data), size):
         yield data[start:start + size]
-    ended.set()
+    ended.append(time.monotonic())
 
 
 def test_the_create_sequence_empty_put_lock_chunked_put_with_if_unlock(alice_client: Client) -> None:
@@ -104,16 +104,15 @@ def test_the_create_sequence_empty_put_lock_chunked_put_with_if_unlock(alice_cli
     remaining = ET.fromstring(refreshed.content).findtext(".//{DAV:}timeout") or ""
     assert remaining.startswith("Second-") and 590 <= int(remaining.removeprefix("Second-")) <= 600
 
-    ended = threading.Event()
-    started = time.monotonic()
+    ended: list[float] = []
     put = raw_request(alice_client.base_url, "PUT", path, [
         *FINDER.items(), ("X-Expected-Entity-Length", str(len(body))), ("If", f"(<{token}>)")],
         body=_chunks(body, ended), auth=alice_client.auth)
-    answered_after = time.monotonic() - started
+    answered_after = time.monotonic() - ended[0]
     assert put.status == 204
-    assert ended.is_set()
-    # Finder gives up on a PUT not answered within 60 s of its body's end.
-    assert answered_after < 60, answered_after
+    # Finder gives up on a PUT not answered within 60 s of its body's end; the
+    # gateway has hashed and written the body as it came, so little is left.
+    assert answered_after < 10, answered_after
 
     # The lock holder's next save is never refused by its own lock.
     second = raw_request(alice_client.base_url, "PUT", path, [
@@ -130,7 +129,7 @@ def test_a_big_chunked_put_stores_exactly_the_announced_bytes(alice_client: Clie
     token = _lock(alice_client, "/Files/movie.mov")
     put = raw_request(alice_client.base_url, "PUT", "/Files/movie.mov", [
         *FINDER.items(), ("X-Expected-Entity-Length", str(len(body))), ("If", f"(<{token}>)")],
-        body=_chunks(body, threading.Event()), auth=alice_client.auth)
+        body=_chunks(body, []), auth=alice_client.auth)
     assert put.status == 204
     stored = alice_client.request("GET", "/Files/movie.mov").content
     assert hashlib.sha256(stored).digest() == hashlib.sha256(body).digest()
