@@ -47,7 +47,7 @@ class RootCollection(QuotaProperties, DAVCollection):
         return True
 
 
-class AreaCollection(DAVCollection):
+class AreaCollection(QuotaProperties, DAVCollection):
     """A top-level area whose contents arrive with its own issue."""
 
     def __init__(self, path: str, environ: dict[str, Any]) -> None:
