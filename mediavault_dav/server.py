@@ -11,6 +11,7 @@ import ssl
 import threading
 from dataclasses import dataclass
 
+from cheroot import server as cheroot_server
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
@@ -18,13 +19,19 @@ from mediavault_dav.blobs import LocalBlobStore
 from mediavault_dav.dav.app import build_app
 from mediavault_dav.db.database import Database
 from mediavault_dav.settings import Settings
-from mediavault_dav.vault import housekeeping
+from mediavault_dav.vault import tidying
 from mediavault_dav.vault.media_scanner import MediaScanner
 
 _log = logging.getLogger(__name__)
 
 MAX_REQUEST_HEADER_BYTES = 64 * 1024
 SOCKET_TIMEOUT_SECONDS = 120  # cheroot's 10 s default aborts slow uploads (WsgiDAV #272)
+
+# Finder sends one If header per lock token it holds (a MOVE of a locked file);
+# cheroot keeps only the last of repeated headers unless it knows them as lists.
+# Joined, "(<a>), (<b>)" is read by WsgiDAV as the two lists it is.
+if b"If" not in cheroot_server.comma_separated_headers:
+    cheroot_server.comma_separated_headers.append(b"If")
 
 
 @dataclass
@@ -78,7 +85,7 @@ class Gateway:
         """Remove expired sessions and locks now and then; an outage just waits."""
         while not self._stopping.wait(self.settings.housekeeping_interval_s):
             try:
-                tidied = housekeeping.tidy(self.database)
+                tidied = tidying.tidy(self.database)
             except Exception as error:  # noqa: BLE001 - the next round tries again
                 _log.warning("housekeeping skipped: %s", type(error).__name__)
                 continue

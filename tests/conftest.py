@@ -25,7 +25,7 @@ from mediavault_dav.db.embedded import EmbeddedPostgres
 from mediavault_dav.server import Gateway
 from mediavault_dav.settings import Settings
 from mediavault_dav.vault import users
-from tests.support import PASSWORD, TEST_SECRET, Client
+from tests.support import PASSWORD, TEST_SECRET, Client, ServeProcess, serve_env, start_serve
 
 
 def _libpq(url: str) -> str:
@@ -156,3 +156,11 @@ def bob_client(gateway: Gateway, bob: users.Account) -> Client:
 @pytest.fixture
 def blob_root(settings: Settings) -> Path:
     return settings.blob_root
+
+
+@pytest.fixture
+def second_process(settings: Settings, gateway: Gateway) -> Iterator[ServeProcess]:
+    """Another gateway process (``mediavault-dav serve``) on the same database and blobs."""
+    served = start_serve(serve_env(settings))
+    yield served
+    served.stop()

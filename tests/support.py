@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
+import http.client
 import os
 import queue
 import shutil
@@ -14,7 +16,7 @@ import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -212,3 +214,82 @@ def without_file_permission_override() -> list[str]:
         pytest.fail("setpriv (util-linux) is needed to make a file unreadable for root")
     caps = "-dac_override,-dac_read_search"
     return [tool, f"--inh-caps={caps}", f"--bounding-set={caps}"]
+
+
+@dataclasses.dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+def raw_request(base_url: str, method: str, path: str, headers: Iterable[tuple[str, str]] = (),
+                body: bytes | Iterable[bytes] | None = None, auth: tuple[str, str] | None = None) -> RawResponse:
+    """One request with exactly the headers given, repeated names included (as Finder
+    sends one ``If`` per lock token), which ``requests`` cannot do. An iterable body
+    is sent with ``Transfer-Encoding: chunked``; ``path`` is sent as it is."""
+    target = urlparse(base_url)
+    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+    try:
+        connection.putrequest(method, path, skip_accept_encoding=True)
+        sent = [key.lower() for key, _ in headers]
+        if auth is not None:
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            connection.putheader("Authorization", f"Basic {token}")
+        for key, value in headers:
+            connection.putheader(key, value)
+        chunked = body is not None and not isinstance(body, bytes)
+        if chunked:
+            connection.putheader("Transfer-Encoding", "chunked")
+        elif body is not None and "content-length" not in sent:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders()
+        if chunked:
+            for chunk in body:  # type: ignore[union-attr]
+                connection.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            connection.send(b"0\r\n\r\n")
+        elif body:
+            connection.send(body)  # type: ignore[arg-type]
+        response = connection.getresponse()
+        return RawResponse(response.status, response.getheaders(), response.read())
+    finally:
+        connection.close()
+
+
+# The account lookups by which a remembered sign-in is re-checked (vault/users.py).
+_SIGN_IN_CHECKS = ("SELECT users.", "UPDATE users SET last_login_at")
+
+
+@contextlib.contextmanager
+def counted_statements(database: Any) -> Iterator[list[str]]:
+    """The SQL statements the gateway runs inside the block, without the sign-in
+    re-check (every 2 s), which belongs to no request in particular."""
+    import sqlalchemy as sa
+
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if not statement.lstrip().startswith(_SIGN_IN_CHECKS):
+            statements.append(statement)
+
+    sa.event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(database.engine, "before_cursor_execute", count)
+
+
+def serve_env(settings: Any) -> dict[str, str]:
+    """The environment of a ``mediavault-dav serve`` on the test's database and blobs."""
+    return clean_environment(
+        HOME=str(settings.data_dir.parent),
+        DATABASE_URL=settings.database_url or "",
+        SESSION_SECRET=TEST_SECRET,
+        MEDIAVAULT_DATA_DIR=str(settings.data_dir),
+    )

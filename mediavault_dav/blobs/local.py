@@ -14,6 +14,7 @@ import mmap
 import os
 import queue
 import re
+import shutil
 import threading
 import time
 import uuid
@@ -65,6 +66,9 @@ class LocalBlobStore(BlobStore):
 
     def exists(self, sha256: str) -> bool:
         return self.path_of(sha256).is_file()
+
+    def free_bytes(self) -> int:
+        return shutil.disk_usage(self.root).free
 
     def _publish(self, temporary: Path, sha256: str) -> None:
         final = self.path_of(sha256)

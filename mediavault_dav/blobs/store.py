@@ -74,6 +74,11 @@ class BlobStore(ABC):
     @abstractmethod
     def exists(self, sha256: str) -> bool: ...
 
+    def free_bytes(self) -> int | None:
+        """Room left for new blobs, or None where the store cannot tell (RFC 4331's
+        ``quota-available-bytes`` is then reported from the quota alone)."""
+        return None
+
     @abstractmethod
     def blobs(self) -> Iterator[StoredBlob | StrayFile]:
         """Every blob in hash order, and stray files met on the way."""

@@ -9,8 +9,8 @@ import click
 
 from mediavault_dav.cli.context import CliContext
 from mediavault_dav.cli.output import echo_json
-from mediavault_dav.vault import housekeeping
 from mediavault_dav.vault import sessions as session_store
+from mediavault_dav.vault import tidying
 
 
 @click.group()
@@ -23,7 +23,7 @@ def sessions() -> None:
 def cleanup(ctx: CliContext) -> None:
     """Delete expired sessions (the seed's daily job; the server also does it)."""
     with ctx.database() as database:
-        removed = housekeeping.remove_expired_sessions(database)
+        removed = tidying.remove_expired_sessions(database)
     click.echo(f"removed {removed} expired sessions")
 
 

@@ -15,6 +15,7 @@ by position, unset last, then by when they were added).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -37,7 +38,10 @@ from mediavault_dav.dav.virtual import (
 )
 from mediavault_dav.vault import albums, blob_references, tree
 from mediavault_dav.vault.albums import Album
-from mediavault_dav.vault.members import Member, is_housekeeping
+from mediavault_dav.vault.checksums import EMPTY as EMPTY_CHECKSUMS
+from mediavault_dav.vault.checksums import Checksums
+from mediavault_dav.vault.housekeeping import is_housekeeping
+from mediavault_dav.vault.members import Member
 from mediavault_dav.vault.tree import FileEntry
 
 COVER = media_properties.clark("cover")
@@ -109,7 +113,7 @@ class AlbumCollection(MemberCollection):
         with dav_errors(), changing(self.provider.database, self.environ, "put", self.child_path(name)) as change:
             info = blob_references.publish(change.session, empty)  # under the blob lock: gc cannot take it
             entry = self.store_upload(change.session, name, info, mime_type=tree.guess_mime_type(name, None),
-                                      must_not_exist=True)
+                                      must_not_exist=True, checksums=EMPTY_CHECKSUMS)
             change.about(entry)
             change.status_code, change.bytes, change.details = 201, 0, {"created_by": "LOCK"}
         created: FileResource = MemberFile(self.child_path(name), self.environ,
@@ -120,7 +124,8 @@ class AlbumCollection(MemberCollection):
         return created
 
     def store_upload(self, session: Session, name: str, info: BlobInfo, *, mime_type: str,
-                     must_not_exist: bool) -> FileEntry:
+                     must_not_exist: bool, checksums: Checksums | None = None,
+                     modified_at: datetime | None = None) -> FileEntry:
         """A new file for the album: into its upload folder, then into the album.
 
         A client's housekeeping file (Finder's ``._name`` beside a copied photo) is
@@ -128,7 +133,7 @@ class AlbumCollection(MemberCollection):
         """
         folder = albums.upload_folder(session, self.album)
         entry = tree.store_file(session, self.album.user_id, folder.id, name, info, mime_type=mime_type,
-                                must_not_exist=must_not_exist)
+                                checksums=checksums, modified_at=modified_at, must_not_exist=must_not_exist)
         if not is_housekeeping(name):
             albums.add_file(session, self.album, entry)
         return entry

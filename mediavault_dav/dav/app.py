@@ -82,8 +82,9 @@ def build_app(settings: Settings, database: Database, media_scanner: MediaScanne
         "property_manager": None,
         # 1 MiB blocks: WsgiDAV's 8 KiB default caps downloads at a quarter of the speed.
         "block_size": 1024 * 1024,
-        # X-OC-Mtime on PUT sets the modification time (ownCloud/Nextcloud clients, rclone).
-        "honor_mtime_header": True,
+        # X-OC-Mtime on PUT is applied with the content, in the same transaction
+        # (dav/modification_time.py), not by WsgiDAV as a second step.
+        "honor_mtime_header": False,
         "suppress_version_info": True,
         "add_header_MS_Author_Via": True,
         # 2, not 3: at 3 WsgiDAV writes its own access line; ours (dav/access_log.py)

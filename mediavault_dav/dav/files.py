@@ -17,20 +17,21 @@ import errno
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from wsgidav import util, xml_tools
-from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_NOT_FOUND, DAVError
+from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_FORBIDDEN, HTTP_NOT_FOUND, DAVError
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
 from wsgidav.util import etree
 
 from mediavault_dav.blobs import BlobInfo, BlobWriter
-from mediavault_dav.dav import media_properties
+from mediavault_dav.dav import lockdiscovery, media_properties, modification_time, owncloud, quota
 from mediavault_dav.dav.changes import changing
 from mediavault_dav.dav.errors import to_dav_error
+from mediavault_dav.dav.quota import QuotaProperties
 from mediavault_dav.dav.verified_read import VerifiedRead, wants_verification
-from mediavault_dav.vault import blob_references, properties, tree
+from mediavault_dav.vault import blob_references, checksums, properties, tree
 from mediavault_dav.vault.errors import QuotaExceeded, VaultError
 from mediavault_dav.vault.names import name_key, split_path
 from mediavault_dav.vault.tree import Entry, FileEntry, FolderEntry
@@ -130,7 +131,13 @@ class EntryResource(_DAVResource):
         return super().get_property_value(name)
 
     def set_property_value(self, name: str, value: Any, *, dry_run: bool = False) -> Any:
-        if name.startswith("{DAV:}") or name in _LOCK_PROPERTIES:
+        if name in modification_time.SETTERS:
+            if value is None:
+                raise DAVError(HTTP_FORBIDDEN, "the modification time cannot be removed")
+            return self.set_last_modified(self.path, value.text, dry_run=dry_run)
+        if name == owncloud.CHECKSUM:
+            return None  # the server's own digests stand (dav/owncloud.py)
+        if name.startswith("{DAV:}") or name in _LOCK_PROPERTIES or name in _LIVE_PROPERTIES:
             return super().set_property_value(name, value, dry_run=dry_run)
         if media_properties.is_media_property(name):  # only mv:tags is writable
             return media_properties.set_value(self, name, value, dry_run=dry_run)
@@ -147,7 +154,7 @@ class EntryResource(_DAVResource):
         return None
 
     def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
-        moment = _parse_time(time_stamp)
+        moment = modification_time.parse(time_stamp)
         if dry_run:
             return True
         if self.environ["REQUEST_METHOD"] != "PROPPATCH":  # X-OC-Mtime: part of the PUT's change
@@ -215,7 +222,7 @@ class EntryResource(_DAVResource):
             self.provider.lock_manager.remove_all_locks_from_url(self.get_ref_url(), recursive=True)
 
 
-class FolderResource(EntryResource, DAVCollection):
+class FolderResource(QuotaProperties, EntryResource, DAVCollection):
     entry: FolderEntry
 
     def __init__(self, path: str, environ: dict[str, Any], entry: FolderEntry) -> None:
@@ -258,8 +265,11 @@ class FolderResource(EntryResource, DAVCollection):
                 return member
         return None
 
-    def get_etag(self) -> None:
-        return None
+    def get_etag(self) -> str:
+        return self.entry.etag
+
+    def support_etag(self) -> bool:
+        return True
 
     def create_empty_resource(self, name: str) -> DAVNonCollection:
         if self.environ["REQUEST_METHOD"] == "PUT":
@@ -271,7 +281,8 @@ class FolderResource(EntryResource, DAVCollection):
         with changing(self.provider.database, self.environ, "put", path) as change:
             info = blob_references.publish(change.session, empty)
             entry = tree.store_file(change.session, self.entry.user_id, self.entry.id, name, info,
-                                    mime_type=tree.guess_mime_type(name, None), must_not_exist=True)
+                                    mime_type=tree.guess_mime_type(name, None), checksums=checksums.EMPTY,
+                                    must_not_exist=True)
             change.about(entry)
             change.status_code, change.bytes, change.details = 201, 0, {"created_by": "LOCK"}
         created = FileResource(path, self.environ, entry)
@@ -382,7 +393,7 @@ class PendingFile(DAVNonCollection):
         if self.entry is None or dry_run:
             return True
         with self.provider.database.transaction() as session:
-            updated = tree.set_modified(session, self.entry, _parse_time(time_stamp))
+            updated = tree.set_modified(session, self.entry, modification_time.parse(time_stamp))
         assert isinstance(updated, FileEntry)
         self.entry = updated
         return True
@@ -400,6 +411,7 @@ class Upload:
         self._content_type = content_type
         self._expected_version = expected_version
         self._must_not_exist = must_not_exist
+        self._modified_at: datetime | None = modification_time.from_header(resource.environ)
         self._expected_length = _announced_length(resource.environ)
         # The quota and the largest upload, checked before a byte is stored when the
         # size is announced, and as the bytes arrive when it is not (chunked bodies).
@@ -407,6 +419,8 @@ class Upload:
         if self._expected_length is not None:
             _refuse(self._limits.refusal(self._expected_length))
         self._writer: BlobWriter | None = resource.provider.blobs.writer()
+        self._checksums = checksums.ChecksumStream()
+        self._digests: checksums.Checksums | None = None
 
     def owner_id(self) -> int:
         """Whose quota the upload uses: the owner of the folder it lands in."""
@@ -415,6 +429,7 @@ class Upload:
 
     def write(self, chunk: bytes) -> None:
         assert self._writer is not None
+        self._checksums.update(chunk)  # first: MD5 and SHA-1 run beside the blob write
         try:
             self._writer.write(chunk)
         except OSError as error:
@@ -434,6 +449,7 @@ class Upload:
             self.abort()
             raise DAVError(HTTP_BAD_REQUEST, f"expected {self._expected_length} bytes, received {received}")
         writer, self._writer = self._writer, None
+        self._digests = self._checksums.finish()
         resource = self._resource
         try:
             with changing(resource.provider.database, resource.environ, "put", resource.path) as change:
@@ -456,11 +472,13 @@ class Upload:
         """Make the safely written blob the file's content (a virtual folder may add more)."""
         return tree.store_file(
             session, self.owner_id(), self._folder_id, self._name, info,
-            mime_type=tree.guess_mime_type(self._name, self._content_type),
-            expected_version=self._expected_version, must_not_exist=self._must_not_exist,
+            mime_type=tree.guess_mime_type(self._name, self._content_type), checksums=self._digests,
+            modified_at=self._modified_at, expected_version=self._expected_version,
+            must_not_exist=self._must_not_exist,
         )
 
     def abort(self) -> None:
+        self._checksums.abort()
         if self._writer is not None:
             self._writer.abort()
             self._writer = None
@@ -491,6 +509,9 @@ def _file_only(read: Any) -> Any:
     return lambda resource: read(resource) if isinstance(resource, FileResource) else None
 
 
+# Answered from the row snapshot. Checksums, Win32LastModifiedTime and quotas are
+# answered only when asked for by name (allprop lists WsgiDAV's standard names and
+# the dead properties).
 _LIVE_PROPERTIES: dict[str, Any] = {
     "{DAV:}creationdate": lambda resource: util.get_rfc3339_time(resource.get_creation_date()),
     "{DAV:}getlastmodified": lambda resource: util.get_rfc1123_time(resource.get_last_modified()),
@@ -498,7 +519,15 @@ _LIVE_PROPERTIES: dict[str, Any] = {
     "{DAV:}resourcetype": _resource_type,
     "{DAV:}getcontentlength": _file_only(lambda resource: str(resource.entry.size)),
     "{DAV:}getcontenttype": _file_only(lambda resource: resource.entry.mime_type),
-    "{DAV:}getetag": _file_only(lambda resource: resource.entry.etag),
+    # An entity tag, quoted as in the ETag header (RFC 4918 15.6).
+    "{DAV:}getetag": lambda resource: f'"{resource.entry.etag}"',
+    owncloud.CHECKSUMS: _file_only(lambda resource: owncloud.checksums_element(
+        resource.entry.hash, resource.entry.md5, resource.entry.sha1)),
+    modification_time.WIN32_LAST_MODIFIED: lambda resource: modification_time.rfc1123(resource.entry.modified_at),
+    lockdiscovery.NAME: lockdiscovery.element,
+    # Folders answer these (QuotaProperties, ahead in their MRO); files have none.
+    quota.USED: lambda resource: None,
+    quota.AVAILABLE: lambda resource: None,
 }
 
 
@@ -511,18 +540,6 @@ def _announced_length(environ: dict[str, Any]) -> int | None:
             except ValueError:
                 raise DAVError(HTTP_BAD_REQUEST, f"invalid {key}") from None
     return None
-
-
-def _parse_time(value: Any) -> datetime:
-    try:
-        if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
-            return datetime.fromtimestamp(float(value), UTC)
-        parsed = util.parse_time_string(str(value))
-        if parsed is None:
-            raise ValueError
-        return datetime.fromtimestamp(parsed, UTC)
-    except (ValueError, OverflowError, OSError):
-        raise DAVError(HTTP_BAD_REQUEST, "invalid modification time") from None
 
 
 def entry_resource(path: str, environ: dict[str, Any], entry: Entry) -> EntryResource:

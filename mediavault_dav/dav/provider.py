@@ -18,7 +18,7 @@ from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, DAVError
 from wsgidav.dav_provider import DAVProvider, _DAVResource
 
 from mediavault_dav.blobs import BlobStore
-from mediavault_dav.dav import plays, propfind
+from mediavault_dav.dav import modification_time, plays, propfind
 from mediavault_dav.dav.auth import ACCOUNT_KEY
 from mediavault_dav.dav.files import (
     CREATED_KEY,
@@ -183,7 +183,11 @@ class MediaVaultProvider(DAVProvider):
             if isinstance(resource, FileResource) and plays.is_listening(environ, resource.entry):
                 plays.record(environ, self.database, resource.entry)  # dav/plays.py: when a play counts
         if method == "PUT":
-            return default_handler(environ, _with_playlist_result(environ, start_response))
+            answer = _with_playlist_result(environ, start_response)
+            if modification_time.X_OC_MTIME in environ:
+                # Applied with the content (dav/files.py's Upload); rclone wants to hear it.
+                answer = modification_time.acknowledging(answer)
+            return default_handler(environ, answer)
         if method not in ("COPY", "MOVE"):
             return default_handler(environ, start_response)
 

@@ -14,6 +14,7 @@ from wsgidav.util import join_uri
 from mediavault_dav.dav.albums import AlbumsCollection
 from mediavault_dav.dav.categories import CategoriesCollection
 from mediavault_dav.dav.playlists import PlaylistsCollection
+from mediavault_dav.dav.quota import QuotaProperties
 from mediavault_dav.dav.smart_folders import SmartFoldersCollection
 from mediavault_dav.dav.tags import TagsCollection
 
@@ -38,8 +39,9 @@ _VIRTUAL_AREAS: dict[str, Any] = {
 }
 
 
-class RootCollection(DAVCollection):
-    """``/``: one member per area, in the order DESIGN.md gives them."""
+class RootCollection(QuotaProperties, DAVCollection):
+    """``/``: one member per area, in the order DESIGN.md gives them (and the
+    quota properties Finder reads from the mount's root)."""
 
     def get_member_names(self) -> list[str]:
         return list(TOP_LEVEL_AREAS)
@@ -59,7 +61,7 @@ class RootCollection(DAVCollection):
         return True
 
 
-class AreaCollection(DAVCollection):
+class AreaCollection(QuotaProperties, DAVCollection):
     """A top-level area whose contents arrive with its own issue."""
 
     def __init__(self, path: str, environ: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ from mediavault_dav.blobs import BlobInfo
 from mediavault_dav.dav.changes import changing
 from mediavault_dav.dav.errors import to_dav_error
 from mediavault_dav.dav.files import CREATED_KEY, FILES_ROOT, FileResource, Upload
+from mediavault_dav.dav.quota import QuotaProperties
 from mediavault_dav.vault import member_names, properties, tree
 from mediavault_dav.vault.errors import VaultError
 from mediavault_dav.vault.members import Member
@@ -64,7 +65,7 @@ def timestamp(moment: datetime) -> float:
     return moment.timestamp()
 
 
-class VirtualCollection(DAVCollection):
+class VirtualCollection(QuotaProperties, DAVCollection):
     """A collection listed from one load, never locked, read-only unless a subclass allows."""
 
     provider: MediaVaultProvider
@@ -356,7 +357,8 @@ class MemberUpload(Upload):
         collection = self._pending.collection
         return collection.store_upload(session, self._pending.name, info,  # type: ignore[attr-defined]
                                        mime_type=tree.guess_mime_type(self._pending.name, self._content_type),
-                                       must_not_exist=self._must_not_exist)
+                                       must_not_exist=self._must_not_exist, checksums=self._digests,
+                                       modified_at=self._modified_at)
 
 
 class Area(VirtualCollection):

@@ -23,24 +23,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mediavault_dav.vault import member_names
-from mediavault_dav.vault.names import name_key
+from mediavault_dav.vault.housekeeping import shown_sql
 from mediavault_dav.vault.tree import FileEntry
 
-HOUSEKEEPING_NAMES = frozenset({".ds_store", "desktop.ini", "thumbs.db"})
-
 # Housekeeping files never appear in a virtual folder.
-_SHOWN = "NOT starts_with(e.name_key, '._') AND lower(e.name_key) NOT IN ('.ds_store', 'desktop.ini', 'thumbs.db')"
+_SHOWN = shown_sql("e.name_key")
 
 _FILE_COLUMNS = (
     "e.id, e.user_id, e.folder_id, e.name, e.name_key, e.hash, e.size_bytes, e.version, m.mime_type, "
-    "e.media_file_id, e.created_at, e.modified_at"
+    "e.media_file_id, e.created_at, e.modified_at, m.md5, m.sha1"
 )
-
-
-def is_housekeeping(name: str) -> bool:
-    """A file clients write for their own bookkeeping (Finder, Explorer)."""
-    key = name_key(name)
-    return key.startswith("._") or key.lower() in HOUSEKEEPING_NAMES
 
 
 @dataclass(frozen=True)
@@ -107,7 +99,7 @@ def rows(session: Session, source: MemberSource, extra_condition: str = "",
         entry = FileEntry(id=row.id, user_id=row.user_id, folder_id=row.folder_id, name=row.name,
                           hash=row.hash, size=row.size_bytes, version=row.version,
                           mime_type=row.mime_type, media_file_id=row.media_file_id,
-                          created_at=row.created_at, modified_at=row.modified_at)
+                          created_at=row.created_at, modified_at=row.modified_at, md5=row.md5, sha1=row.sha1)
         mapping = row._mapping
         found.append((Member(row.name, entry, row.folder_path, mapping.get("position"), mapping.get("added_at"),
                              row.member_rank), mapping))

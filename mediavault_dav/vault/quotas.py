@@ -39,6 +39,12 @@ class Usage:
     def allows(self, more_bytes: int) -> bool:
         return self.limit is None or self.used + more_bytes <= self.limit
 
+    def available_with(self, free_on_storage: int | None) -> int | None:
+        """What may still be stored: the quota's remainder and the storage's free
+        space, whichever is smaller; None when neither is known."""
+        candidates = [value for value in (self.available, free_on_storage) if value is not None]
+        return min(candidates) if candidates else None
+
 
 @dataclass(frozen=True)
 class UploadLimits:

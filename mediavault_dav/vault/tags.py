@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mediavault_dav.vault.errors import Conflict, Forbidden, InvalidInput, NotFound
-from mediavault_dav.vault.members import Member, MemberSource, find_member, is_housekeeping, list_members
+from mediavault_dav.vault.housekeeping import is_housekeeping
+from mediavault_dav.vault.members import Member, MemberSource, find_member, list_members
 from mediavault_dav.vault.names import check_name, name_key
 from mediavault_dav.vault.tree import FileEntry
 

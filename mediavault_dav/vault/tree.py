@@ -14,14 +14,16 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from mediavault_dav.blobs.store import BlobInfo
 from mediavault_dav.db.statements import Row, Statement
 from mediavault_dav.vault.category_choice import CATEGORY_FOR_MIME_SQL
+from mediavault_dav.vault.checksums import Checksums
 from mediavault_dav.vault.errors import Conflict, Forbidden, NotFound, PreconditionFailed
+from mediavault_dav.vault.housekeeping import is_housekeeping
 from mediavault_dav.vault.names import check_name
 
 DEFAULT_MIME_TYPE = "application/octet-stream"
@@ -35,10 +37,19 @@ class FolderEntry:
     name: str
     created_at: datetime
     modified_at: datetime
+    # Bumped whenever an entry is added, removed, renamed or rewritten inside the
+    # folder, or its modification time is set: what its ETag is made of.
+    version: int
 
     @property
     def is_root(self) -> bool:
         return self.parent_id is None
+
+    @property
+    def etag(self) -> str:
+        """Strong validator of the folder's listing: changes when a member comes,
+        goes, is renamed or gets new content (not for changes deeper down)."""
+        return f"{self.id}.{self.version}"
 
 
 @dataclass(frozen=True)
@@ -54,29 +65,42 @@ class FileEntry:
     media_file_id: int
     created_at: datetime
     modified_at: datetime
+    md5: str | None  # None only for contents catalogued before checksums were kept
+    sha1: str | None
 
     @property
     def etag(self) -> str:
-        """Strong validator: changes exactly when content or metadata changes."""
-        return f"{self.hash[:20]}-{self.version}"
+        """Strong validator made of the content and the modification time, so it
+        changes exactly when one of them does (a rename, a lock or a dead property
+        leave it alone) and is the same after a restart."""
+        return f"{self.hash[:20]}-{_microseconds(self.modified_at):x}"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _microseconds(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 Entry = FolderEntry | FileEntry
 
-_FOLDER_COLUMNS = "f.id, f.user_id, f.parent_id, f.name, f.created_at, f.modified_at"
+_FOLDER_COLUMNS = "f.id, f.user_id, f.parent_id, f.name, f.created_at, f.modified_at, f.version"
 _FILE_COLUMNS = (
     "e.id, e.user_id, e.folder_id, e.name, e.hash, e.size_bytes, e.version, m.mime_type, "
-    "e.media_file_id, e.created_at, e.modified_at"
+    "e.media_file_id, e.created_at, e.modified_at, m.md5, m.sha1"
 )
 
 
 def _folder(row: Row) -> FolderEntry:
-    return FolderEntry(row.id, row.user_id, row.parent_id, row.name, row.created_at, row.modified_at)
+    return FolderEntry(row.id, row.user_id, row.parent_id, row.name, row.created_at, row.modified_at,
+                       row.version)
 
 
 def _file(row: Row) -> FileEntry:
     return FileEntry(row.id, row.user_id, row.folder_id, row.name, row.hash, row.size_bytes,
-                     row.version, row.mime_type, row.media_file_id, row.created_at, row.modified_at)
+                     row.version, row.mime_type, row.media_file_id, row.created_at, row.modified_at,
+                     row.md5, row.sha1)
 
 
 # --- reading -----------------------------------------------------------------
@@ -86,7 +110,8 @@ _FILE_COLUMNS_PREFIXED = (
     "e.id AS file_id, e.user_id AS file_user_id, e.folder_id AS file_folder_id, e.name AS file_name, "
     "e.hash AS file_hash, e.size_bytes AS file_size_bytes, e.version AS file_version, "
     "m.mime_type AS file_mime_type, e.media_file_id AS file_media_file_id, "
-    "e.created_at AS file_created_at, e.modified_at AS file_modified_at"
+    "e.created_at AS file_created_at, e.modified_at AS file_modified_at, "
+    "m.md5 AS file_md5, m.sha1 AS file_sha1"
 )
 
 
@@ -143,7 +168,8 @@ def locate(session: Session, user_id: int, segments: Sequence[str]) -> Located:
         return Located(None, parent)
     return Located(FileEntry(row.file_id, row.file_user_id, row.file_folder_id, row.file_name, row.file_hash,
                              row.file_size_bytes, row.file_version, row.file_mime_type,
-                             row.file_media_file_id, row.file_created_at, row.file_modified_at), parent)
+                             row.file_media_file_id, row.file_created_at, row.file_modified_at,
+                             row.file_md5, row.file_sha1), parent)
 
 
 _FIND_FILE = Statement(
@@ -180,7 +206,7 @@ def list_folder(session: Session, folder: FolderEntry) -> tuple[list[FolderEntry
 _LOCK_FOLDER = Statement("SELECT id FROM folders WHERE id = :id AND user_id = :user FOR NO KEY UPDATE")
 # An UPDATE of a non-key column takes the same FOR NO KEY UPDATE row lock.
 _LOCK_AND_TOUCH_FOLDER = Statement(
-    "UPDATE folders SET modified_at = now() WHERE id = :id AND user_id = :user RETURNING id"
+    "UPDATE folders SET modified_at = now(), version = version + 1 WHERE id = :id AND user_id = :user RETURNING id"
 )
 
 
@@ -220,7 +246,13 @@ def create_folder(session: Session, user_id: int, parent_id: int, name: str) -> 
 
 
 def guess_mime_type(name: str, declared: str | None) -> str:
-    """By extension first (clients often send octet-stream), then what the client said."""
+    """By extension first (clients often send octet-stream), then what the client said.
+
+    Housekeeping files are never typed by their extension: ``._photo.jpg`` is
+    Finder's metadata, not a JPEG, and must not pass for one.
+    """
+    if is_housekeeping(name):
+        return DEFAULT_MIME_TYPE
     guessed, _ = mimetypes.guess_type(name, strict=False)
     if guessed:
         return guessed
@@ -231,13 +263,17 @@ def guess_mime_type(name: str, declared: str | None) -> str:
 
 # New content takes its category from its content type (vault/category_choice.py).
 _MEDIA_UPSERT = f"""
-    INSERT INTO media_files (uploaded_by, sha256, size_bytes, mime_type, category_id)
-    VALUES (:user, :sha256, :size, :mime, {CATEGORY_FOR_MIME_SQL})
+    INSERT INTO media_files (uploaded_by, sha256, size_bytes, mime_type, category_id, md5, sha1)
+    VALUES (:user, :sha256, :size, :mime, {CATEGORY_FOR_MIME_SQL}, :md5, :sha1)
     ON CONFLICT ON CONSTRAINT uq_media_files_uploaded_by_sha256 DO UPDATE
        SET size_bytes = EXCLUDED.size_bytes,  -- a no-op that makes RETURNING see the row
-           category_id = COALESCE(media_files.category_id, EXCLUDED.category_id)
-    RETURNING id, mime_type
+           category_id = COALESCE(media_files.category_id, EXCLUDED.category_id),
+           md5 = coalesce(media_files.md5, EXCLUDED.md5),
+           sha1 = coalesce(media_files.sha1, EXCLUDED.sha1)
+    RETURNING id, mime_type, md5, sha1
 """
+# The client's modification time (X-OC-Mtime) or, without one, the moment of the write.
+_MODIFIED = "coalesce(CAST(:modified AS timestamptz), now())"
 
 # No folder of that name may exist; evaluated after the parent row is locked.
 _NO_FOLDER_CLASH = """NOT EXISTS (SELECT 1 FROM folders c WHERE c.user_id = :user AND c.parent_id = :folder
@@ -247,21 +283,21 @@ _WRITE_FILE = {
     # If-Match and friends: replace only the version the client saw.
     "compare_and_swap": f"""
         UPDATE files AS e SET hash = :hash, media_file_id = media.id, size_bytes = :size,
-               version = e.version + 1, modified_at = now()
+               version = e.version + 1, modified_at = {_MODIFIED}
         FROM media
         WHERE e.user_id = :user AND e.folder_id = :folder AND e.name_key = normalize(:name, NFC)
           AND e.version = :version AND {_NO_FOLDER_CLASH}""",
     # If-None-Match: *
     "create_only": f"""
-        INSERT INTO files AS e (user_id, folder_id, name, hash, media_file_id, size_bytes)
-        SELECT :user, :folder, :name, :hash, media.id, :size FROM media WHERE {_NO_FOLDER_CLASH}
+        INSERT INTO files AS e (user_id, folder_id, name, hash, media_file_id, size_bytes, modified_at)
+        SELECT :user, :folder, :name, :hash, media.id, :size, {_MODIFIED} FROM media WHERE {_NO_FOLDER_CLASH}
         ON CONFLICT ON CONSTRAINT uq_files_user_id_folder_id_name_key DO NOTHING""",
     "create_or_replace": f"""
-        INSERT INTO files AS e (user_id, folder_id, name, hash, media_file_id, size_bytes)
-        SELECT :user, :folder, :name, :hash, media.id, :size FROM media WHERE {_NO_FOLDER_CLASH}
+        INSERT INTO files AS e (user_id, folder_id, name, hash, media_file_id, size_bytes, modified_at)
+        SELECT :user, :folder, :name, :hash, media.id, :size, {_MODIFIED} FROM media WHERE {_NO_FOLDER_CLASH}
         ON CONFLICT ON CONSTRAINT uq_files_user_id_folder_id_name_key DO UPDATE
            SET hash = EXCLUDED.hash, media_file_id = EXCLUDED.media_file_id,
-               size_bytes = EXCLUDED.size_bytes, version = e.version + 1, modified_at = now()""",
+               size_bytes = EXCLUDED.size_bytes, version = e.version + 1, modified_at = EXCLUDED.modified_at""",
 }
 _STORE_FILE = {
     mode: Statement(f"""
@@ -269,7 +305,7 @@ _STORE_FILE = {
         written AS ({write}
             RETURNING e.id, e.user_id, e.folder_id, e.name, e.hash, e.size_bytes, e.version,
                       e.media_file_id, e.created_at, e.modified_at)
-        SELECT written.*, media.mime_type FROM written, media
+        SELECT written.*, media.mime_type, media.md5, media.sha1 FROM written, media
     """)
     for mode, write in _WRITE_FILE.items()
 }
@@ -283,10 +319,16 @@ def store_file(
     blob: BlobInfo,
     *,
     mime_type: str,
+    checksums: Checksums | None = None,
+    modified_at: datetime | None = None,
     expected_version: int | None = None,
     must_not_exist: bool = False,
 ) -> FileEntry:
     """Create or replace the entry ``name`` in one switch; the blob is already safe.
+
+    ``checksums`` are the content's MD5 and SHA-1 (kept with the catalogue row if
+    it has none yet); ``modified_at`` the modification time the client gave (else
+    now).
 
     ``expected_version`` (from If-Match and friends, checked when the request began)
     is re-checked here, in the committing transaction: the entry is replaced only if
@@ -301,25 +343,28 @@ def store_file(
     row = _STORE_FILE[mode].first(
         session,
         {"user": user_id, "folder": folder_id, "name": name, "hash": blob.sha256, "sha256": blob.sha256,
-         "size": blob.size, "mime": mime_type, "version": expected_version},
+         "size": blob.size, "mime": mime_type, "version": expected_version, "modified": modified_at,
+         "md5": checksums.md5 if checksums else None, "sha1": checksums.sha1 if checksums else None},
     )
     if row is None:
         if _name_taken_by_folder(session, user_id, folder_id, name):
             raise Conflict(f"{name!r} is a folder")
         raise PreconditionFailed("the file was changed by someone else meanwhile")
-    return FileEntry(row.id, row.user_id, row.folder_id, row.name, row.hash, row.size_bytes,
-                     row.version, row.mime_type, row.media_file_id, row.created_at, row.modified_at)
+    return _file(row)
 
 
 _FILE_BY_ID = Statement(
     f"SELECT {_FILE_COLUMNS} FROM files e JOIN media_files m ON m.id = e.media_file_id "
     "WHERE e.user_id = :user AND e.id = :id"
 )
-_TOUCH_FOLDER = Statement("UPDATE folders SET modified_at = now() WHERE id = :id")
+_TOUCH_FOLDER = Statement("UPDATE folders SET modified_at = now(), version = version + 1 WHERE id = :id")
 _SET_FILE_MODIFIED = Statement(
     "UPDATE files SET modified_at = :when, version = version + 1 WHERE id = :id AND user_id = :user"
 )
-_SET_FOLDER_MODIFIED = Statement("UPDATE folders SET modified_at = :when WHERE id = :id AND user_id = :user")
+_SET_FOLDER_MODIFIED = Statement(
+    f"UPDATE folders AS f SET modified_at = :when, version = version + 1 WHERE id = :id AND user_id = :user "
+    f"RETURNING {_FOLDER_COLUMNS}"
+)
 
 
 def _file_by_id(session: Session, user_id: int, file_id: int) -> FileEntry:
@@ -339,8 +384,10 @@ def set_modified(session: Session, entry: Entry, when: datetime) -> Entry:
     if isinstance(entry, FileEntry):
         _SET_FILE_MODIFIED.run(session, parameters)
         return _file_by_id(session, entry.user_id, entry.id)
-    _SET_FOLDER_MODIFIED.run(session, parameters)
-    return entry
+    row = _SET_FOLDER_MODIFIED.first(session, parameters)
+    if row is None:
+        raise NotFound("the folder no longer exists")
+    return _folder(row)
 
 
 _DELETE_FOLDER = Statement("DELETE FROM folders WHERE id = :id AND user_id = :user")
@@ -405,12 +452,14 @@ def _is_inside(session: Session, user_id: int, folder_id: int, ancestor_id: int)
     return _IS_INSIDE.first(session, {"start": folder_id, "ancestor": ancestor_id, "user": user_id}) is not None
 
 
+# A move changes names, not contents: the moved entry keeps its modification time
+# and its ETag (what sync clients compare), as rename(2) does. The folders it left
+# and entered change (their listings did).
 _MOVE_FOLDER = Statement(
-    "UPDATE folders SET parent_id = :folder, name = :name, modified_at = now() WHERE id = :id AND user_id = :user"
+    "UPDATE folders SET parent_id = :folder, name = :name WHERE id = :id AND user_id = :user"
 )
 _MOVE_FILE = Statement(
-    "UPDATE files SET folder_id = :folder, name = :name, modified_at = now(), version = version + 1 "
-    "WHERE id = :id AND user_id = :user"
+    "UPDATE files SET folder_id = :folder, name = :name WHERE id = :id AND user_id = :user"
 )
 
 
@@ -431,9 +480,10 @@ def move(session: Session, entry: Entry, folder_id: int, name: str, *, replace: 
     return replaced
 
 
+# A copy keeps the original's modification time, as a folder copy does below.
 _COPY_FILE = Statement(
-    "INSERT INTO files (user_id, folder_id, name, hash, media_file_id, size_bytes) "
-    "SELECT user_id, :folder, :name, hash, media_file_id, size_bytes FROM files "
+    "INSERT INTO files (user_id, folder_id, name, hash, media_file_id, size_bytes, modified_at) "
+    "SELECT user_id, :folder, :name, hash, media_file_id, size_bytes, modified_at FROM files "
     "WHERE id = :id AND user_id = :user RETURNING id"
 )
 _COPY_FILE_PROPERTIES = Statement(

@@ -378,16 +378,31 @@ _LOCK_BODY = (b'<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:
               b"<D:locktype><D:write/></D:locktype><D:owner>test</D:owner></D:lockinfo>")
 
 
-def test_a_streamed_listing_keeps_the_connection_open(alice_client: Client, gateway) -> None:  # noqa: ANN001
-    assert alice_client.request("MKCOL", "/Files/Kept").status_code == 201
+def test_listings_keep_the_connection_open_whole_or_streamed(alice_client: Client, gateway,  # noqa: ANN001
+                                                              database: Database, blob_root: Path) -> None:
+    from mediavault_dav.blobs import LocalBlobStore
+    from mediavault_dav.vault import tree
+
+    writer = LocalBlobStore(blob_root).writer()
+    writer.write(b"same")
+    blob = writer.finish()
+    with database.transaction() as session:
+        user_id = session.execute(sa.text("SELECT id FROM users WHERE username = 'alice'")).scalar_one()
+        root = tree.resolve(session, user_id, [])
+        assert isinstance(root, tree.FolderEntry)
+        tree.create_folder(session, user_id, root.id, "Few")
+        many = tree.create_folder(session, user_id, root.id, "Many")
+        for number in range(1000):  # well over the 256 KiB sent whole
+            tree.store_file(session, user_id, many.id, f"n{number:04d}.txt", blob, mime_type="text/plain")
     host, port = gateway.server.bind_addr[:2]
     connection = http.client.HTTPConnection(host, port, timeout=30)
     credentials = base64.b64encode(f"{alice_client.auth[0]}:{alice_client.auth[1]}".encode()).decode()
     headers = {"Depth": "1", "Authorization": f"Basic {credentials}"}
-    for _ in range(2):
-        connection.request("PROPFIND", "/Files/Kept/", headers=headers)
+    for path, framing in (("/Files/Few/", "Content-Length"), ("/Files/Many/", "Transfer-Encoding"),
+                          ("/Files/Few/", "Content-Length")):
+        connection.request("PROPFIND", path, headers=headers)
         response = connection.getresponse()
-        assert response.status == 207 and response.getheader("Transfer-Encoding") == "chunked"
+        assert response.status == 207 and response.getheader(framing) is not None
         assert b"</D:multistatus>" in response.read()
         assert response.getheader("Connection") is None and not response.will_close
         assert connection.sock is not None  # the same connection serves the next request

@@ -11,33 +11,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from mediavault_dav.server import Gateway
 from mediavault_dav.settings import Settings
 from mediavault_dav.vault.users import Account
-from tests.support import PASSWORD, TEST_SECRET, Client, ServeProcess, clean_environment, propfind, start_serve
+from tests.support import PASSWORD, Client, ServeProcess, propfind, serve_env, start_serve
 
 pytestmark = pytest.mark.slow
 
 _EXCLUSIVE = (b'<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>'
               b"<D:locktype><D:write/></D:locktype><D:owner>first process</D:owner></D:lockinfo>")
 _SHARED = _EXCLUSIVE.replace(b"exclusive", b"shared")
-
-
-def _serve_env(settings: Settings) -> dict[str, str]:
-    return clean_environment(
-        HOME=str(settings.data_dir.parent),
-        DATABASE_URL=settings.database_url or "",
-        SESSION_SECRET=TEST_SECRET,
-        MEDIAVAULT_DATA_DIR=str(settings.data_dir),
-    )
-
-
-@pytest.fixture
-def second_process(settings: Settings, gateway: Gateway) -> Iterator[ServeProcess]:
-    """Another gateway process on the same database and blob root."""
-    served = start_serve(_serve_env(settings))
-    yield served
-    served.stop()
 
 
 def test_locks_taken_through_one_process_are_honoured_by_another(
@@ -85,7 +67,7 @@ def _slow_body(total: int, started: threading.Event, release: threading.Event) -
 @pytest.mark.parametrize("existing", [True, False])
 def test_killing_the_server_mid_put_leaves_the_old_version_or_nothing(
         settings: Settings, alice: Account, existing: bool, tmp_path: Path) -> None:
-    env = _serve_env(settings)
+    env = serve_env(settings)
     served = start_serve(env)
     client = Client(served.url, (alice.username, PASSWORD))
     original = os.urandom(2 * 1024 * 1024)

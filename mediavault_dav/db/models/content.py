@@ -69,7 +69,8 @@ class MediaFile(Base):
         ForeignKey("users.id", ondelete="CASCADE"), nullable=False
     )
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
-    # rclone's `check` reads only MD5 and SHA-1 from oc:checksums.
+    # rclone's `check` reads only MD5 and SHA-1 from oc:checksums; computed while
+    # the upload streams (vault/checksums.py).
     md5: Mapped[str | None] = mapped_column(String(32))
     sha1: Mapped[str | None] = mapped_column(String(40))
     size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
@@ -104,6 +105,7 @@ class Folder(Base):
             postgresql_nulls_not_distinct=True,
         ),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        CheckConstraint("version >= 1", name="version_positive"),
         Index("idx_folders_user", "user_id"),
         Index("idx_folders_parent", "parent_id"),
     )
@@ -118,6 +120,9 @@ class Folder(Base):
     modified_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+    # Bumped whenever the folder's listing changes (a member added, removed, renamed
+    # or rewritten) or its modification time is set; the folder's ETag.
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="1")
 
 
 class File(Base):
