@@ -13,6 +13,7 @@ import click
 from mediavault_dav.cli.context import CliContext
 from mediavault_dav.cli.db import db
 from mediavault_dav.cli.serve import serve
+from mediavault_dav.cli.shares import share
 from mediavault_dav.cli.smart_folders import smart_folder
 from mediavault_dav.cli.users import user
 from mediavault_dav.db.errors import DatabaseError
@@ -38,6 +39,7 @@ cli.add_command(serve)
 cli.add_command(user)
 cli.add_command(db)
 cli.add_command(smart_folder)
+cli.add_command(share)
 
 
 def main() -> None:
