@@ -37,6 +37,7 @@ class ShareRequest:
     share: OpenedShare | None = None
     path: str = "/"
     details: dict[str, Any] = field(default_factory=dict)
+    recorded: bool = False
 
 
 def share_request(environ: dict[str, Any]) -> ShareRequest:

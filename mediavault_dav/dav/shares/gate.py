@@ -27,6 +27,7 @@ from typing import Any
 from wsgidav.mw.base_mw import BaseMiddleware
 
 from mediavault_dav.dav.auth import parse_basic
+from mediavault_dav.dav.shares import responses
 from mediavault_dav.dav.shares.context import SHARE_KEY, OpenShare, client_address, share_request
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import share_guard, shares
@@ -63,36 +64,37 @@ class ShareGate(BaseMiddleware):
         token, _, rest = environ.get("PATH_INFO", "").lstrip("/").partition("/")
         request.path = "/" + rest
         if method == "OPTIONS":
-            return _answer(environ, start_response, "200 OK", b"", [
+            return answer(self._database, environ, start_response, "200 OK", b"", [
                 ("DAV", "1"), ("MS-Author-Via", "DAV"), ("Allow", ALLOW), ("Accept-Ranges", "bytes")])
         request.token_prefix = shares.token_prefix(shares.hash_token(token))
         if method not in READ_METHODS:
             request.action, request.outcome = "share.refused", "read_only"
-            return _answer(environ, start_response, "405 Method Not Allowed", READ_ONLY, [("Allow", ALLOW)])
+            return answer(self._database, environ, start_response, "405 Method Not Allowed", READ_ONLY,
+                          [("Allow", ALLOW)])
 
         with self._database.reading() as session:
             lookup = shares.open_share(session, token, share_guard.client_network(client_address(environ)))
         if lookup.guessing:
             request.action, request.outcome = "share.miss", "throttled"
-            return _too_many(environ, start_response, share_guard.MISS_WINDOW_SECONDS)
+            return self._too_many(environ, start_response, share_guard.MISS_WINDOW_SECONDS)
         share = lookup.share
         if share is None:
             request.action, request.outcome = "share.miss", "not_found"
-            return _answer(environ, start_response, "404 Not Found", NOT_FOUND)
+            return answer(self._database, environ, start_response, "404 Not Found", NOT_FOUND)
 
         request.action, request.share = "share.access", share
         if share.password_hash is not None:
             credentials = parse_basic(environ.get("HTTP_AUTHORIZATION"))
             if credentials is None:
-                return _challenge(environ, start_response)
+                return self._challenge(environ, start_response)
             if lookup.password_throttled:
                 request.action, request.outcome = "share.password_failed", "throttled"
-                return _too_many(environ, start_response, share_guard.PASSWORD_WINDOW_SECONDS)
+                return self._too_many(environ, start_response, share_guard.PASSWORD_WINDOW_SECONDS)
             if not self._passwords.check(share.id, share.password_hash, credentials[1]):
                 request.action, request.outcome = "share.password_failed", "wrong_password"
-                return _challenge(environ, start_response)
+                return self._challenge(environ, start_response)
         if share.used_up and not (method == "GET" and "HTTP_RANGE" in environ):
-            return used_up(environ, start_response)
+            return used_up(self._database, environ, start_response)
 
         environ[SHARE_KEY] = OpenShare(share, token)
         # The principal WsgiDAV records; never a user of the vault.
@@ -100,25 +102,28 @@ class ShareGate(BaseMiddleware):
         return self.next_app(environ, start_response)
 
 
-def used_up(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    def _challenge(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        return answer(self._database, environ, start_response, "401 Unauthorized", PASSWORD_NEEDED,
+                      [("WWW-Authenticate", f'Basic realm="{REALM}", charset="UTF-8"')])
+
+    def _too_many(self, environ: dict[str, Any], start_response: Any, seconds: int) -> list[bytes]:
+        return answer(self._database, environ, start_response, "429 Too Many Requests", TOO_MANY,
+                      [("Retry-After", str(seconds))])
+
+
+def used_up(database: Database, environ: dict[str, Any], start_response: Any) -> list[bytes]:
     share_request(environ).outcome = "limit_reached"
-    return _answer(environ, start_response, "410 Gone", USED_UP)
+    return answer(database, environ, start_response, "410 Gone", USED_UP)
 
 
-def _challenge(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-    return _answer(environ, start_response, "401 Unauthorized", PASSWORD_NEEDED,
-                   [("WWW-Authenticate", f'Basic realm="{REALM}", charset="UTF-8"')])
-
-
-def _too_many(environ: dict[str, Any], start_response: Any, seconds: int) -> list[bytes]:
-    return _answer(environ, start_response, "429 Too Many Requests", TOO_MANY, [("Retry-After", str(seconds))])
-
-
-def _answer(environ: dict[str, Any], start_response: Any, status: str, body: bytes,
-            headers: list[tuple[str, str]] | None = None) -> list[bytes]:
+def answer(database: Database, environ: dict[str, Any], start_response: Any, status: str, body: bytes,
+           headers: list[tuple[str, str]] | None = None) -> list[bytes]:
+    """A short answer of the gate's own, recorded before it is sent (throttling counts these rows)."""
+    sent = b"" if environ["REQUEST_METHOD"] == "HEAD" else body
+    responses.record(database, environ, int(status[:3]), len(sent), str(len(body)))
     all_headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
                    *(headers or [])]
     if environ.get("CONTENT_LENGTH", "") not in ("", "0") or environ.get("HTTP_TRANSFER_ENCODING"):
         all_headers.append(("Connection", "close"))  # a body we will not read follows
     start_response(status, all_headers)
-    return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
+    return [sent]

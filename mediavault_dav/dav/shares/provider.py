@@ -81,7 +81,7 @@ class ShareProvider(DAVProvider):
         resource = self.get_resource_inst(environ["PATH_INFO"], environ)
         if isinstance(resource, ShareCollection):
             if resource.opened.share.used_up and method in ("GET", "HEAD"):
-                return used_up(environ, start_response)
+                return used_up(self.database, environ, start_response)
             if method == "PROPFIND" and propfind.handles(resource, environ):
                 return propfind.respond(resource, environ, start_response)
             if method in ("GET", "HEAD"):

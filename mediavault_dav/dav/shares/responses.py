@@ -5,10 +5,13 @@ its secret and must not travel in a Referer); ``X-Robots-Tag`` (search engines
 must not index share links that leak); no framing; a sandboxing policy and
 ``no-store`` for anything that did not set its own (error pages, challenges).
 
-The audit row (``activity_logs``) is written when the response is finished —
-once its bytes are counted — with the token's hash prefix, the share, the path
-inside it, the client's address and user agent, the status, the outcome and the
-bytes sent. A failure to write it is logged and never breaks the response.
+The audit row (``activity_logs``) has the token's hash prefix, the share, the
+path inside it, the client's address and user agent, the status, the outcome and
+the bytes sent. For content (files, pages, zips, listings) it is written when the
+response is finished, once its bytes are counted. The gate's own short answers
+(404, 401, 405, 410, 429) are recorded *before* they are sent: throttling counts
+those rows, and a guesser must not get a request in before its last miss counts.
+A failure to write a row is logged and never breaks the response.
 """
 
 from __future__ import annotations
@@ -60,34 +63,38 @@ class ShareResponses(BaseMiddleware):
             sent["length"] = next((value for name, value in headers if name.lower() == "content-length"), None)
             return start_response(status, secured(headers), exc_info)
 
-        return _Recorded(self.next_app(environ, respond), lambda sent_bytes: self._record(
-            environ, request, sent, sent_bytes))
+        return _Recorded(self.next_app(environ, respond), lambda sent_bytes: record(
+            self._database, environ, sent.get("status"), sent_bytes, sent.get("length")))
 
-    def _record(self, environ: dict[str, Any], request: ShareRequest, sent: dict[str, Any], sent_bytes: int) -> None:
-        if request.action is None:
-            return
-        status = sent.get("status")
-        outcome = request.outcome or _outcome(status)
-        details = {"token": request.token_prefix, "method": environ.get("REQUEST_METHOD"), **request.details}
-        if "HTTP_RANGE" in environ:
-            details["range"] = environ["HTTP_RANGE"][:100]
-        if sent.get("length") not in (None, ""):
-            details["complete"] = str(sent_bytes) == sent["length"] or environ.get("REQUEST_METHOD") == "HEAD"
-        share = request.share
-        try:
-            with self._database.transaction() as session:
-                activity.record_request(session, activity.Request(
-                    action=request.action, outcome=outcome,
-                    user_id=share.owner_id if share else None,
-                    resource_type="share_link" if share else None,
-                    resource_id=share.id if share else None,
-                    path=request.path, client_address=client_address(environ), user_agent=user_agent(environ),
-                    status_code=status, bytes=sent_bytes, details=details,
-                ))
-                if share is not None and status is not None and status < 400:
-                    shares.count_access(session, share.id)
-        except Exception:  # noqa: BLE001 - the guest already has the answer; say why the row is missing
-            _log.exception("could not record a share access in the activity log")
+
+def record(database: Database, environ: dict[str, Any], status: int | None, sent_bytes: int,
+           length: str | None) -> None:
+    """Write this request's audit row (once; nothing for OPTIONS)."""
+    request: ShareRequest = environ[REQUEST_KEY]
+    if request.action is None or request.recorded:
+        return
+    request.recorded = True
+    outcome = request.outcome or _outcome(status)
+    details = {"token": request.token_prefix, "method": environ.get("REQUEST_METHOD"), **request.details}
+    if "HTTP_RANGE" in environ:
+        details["range"] = environ["HTTP_RANGE"][:100]
+    if length not in (None, ""):
+        details["complete"] = str(sent_bytes) == length or environ.get("REQUEST_METHOD") == "HEAD"
+    share = request.share
+    try:
+        with database.transaction() as session:
+            activity.record_request(session, activity.Request(
+                action=request.action, outcome=outcome,
+                user_id=share.owner_id if share else None,
+                resource_type="share_link" if share else None,
+                resource_id=share.id if share else None,
+                path=request.path, client_address=client_address(environ), user_agent=user_agent(environ),
+                status_code=status, bytes=sent_bytes, details=details,
+            ))
+            if share is not None and status is not None and status < 400:
+                shares.count_access(session, share.id)
+    except Exception:  # noqa: BLE001 - the guest gets the answer anyway; say why the row is missing
+        _log.exception("could not record a share access in the activity log")
 
 
 def _outcome(status: int | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -73,10 +74,21 @@ def vault_snapshot(database: Database, blob_root: Path) -> dict[str, Any]:
     return snapshot
 
 
-def activity(database: Database, action: str | None = None) -> list[Any]:
-    with database.transaction() as session:
-        sql = ("SELECT action, outcome, user_id, resource_type, resource_id, path, host(client_address) AS address, "
-               "user_agent, status_code, bytes, details FROM activity_logs WHERE action LIKE 'share.%'")
-        if action:
-            sql += " AND action = :action"
-        return list(session.execute(sa.text(sql + " ORDER BY id"), {"action": action}).all())
+def activity(database: Database, action: str | None = None, *, at_least: int = 0) -> list[Any]:
+    """Share rows of activity_logs, oldest first.
+
+    The row of a served file or page is written after its last byte has gone
+    (its byte count is known only then), so a test that just received one waits
+    for ``at_least`` rows, for a few seconds at most.
+    """
+    sql = ("SELECT action, outcome, user_id, resource_type, resource_id, path, host(client_address) AS address, "
+           "user_agent, status_code, bytes, details FROM activity_logs WHERE action LIKE 'share.%'")
+    if action:
+        sql += " AND action = :action"
+    deadline = time.monotonic() + 5
+    while True:
+        with database.transaction() as session:
+            rows = list(session.execute(sa.text(sql + " ORDER BY id"), {"action": action}).all())
+        if len(rows) >= at_least or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.02)
