@@ -381,7 +381,7 @@ class Lookup:
 
 # One statement whatever the token: the same work for a share that exists, one that
 # is revoked or expired, and one that never did. The counters read activity_logs
-# (share_guard explains why) through its (action, created_at) index.
+# (share_guard explains why) through the partial indexes of migration 0003.
 _OPEN = Statement(
     """SELECT s.id, s.owner_id, s.folder_id, s.album_id, s.smart_folder_id, s.tag_id, s.file_id,
               s.password_hash, s.max_downloads, s.download_count,
