@@ -128,3 +128,9 @@ def test_every_answer_carries_the_security_headers(gallery: Share) -> None:
         assert answer.headers["Referrer-Policy"] == "no-referrer"
         assert answer.headers["X-Robots-Tag"] == "noindex, nofollow"
         assert "Content-Security-Policy" in answer.headers
+
+
+def test_the_share_address_without_its_slash_is_the_page_not_a_redirect(gallery: Share) -> None:
+    answer = gallery.guest.request("GET", gallery.path.rstrip("/"), allow_redirects=False)
+    assert answer.status_code == 200 and "Location" not in answer.headers
+    assert f'href="{gallery.path}photo.png?download"' in answer.text  # links are absolute all the same
