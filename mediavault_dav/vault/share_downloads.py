@@ -44,7 +44,8 @@ class Start(enum.Enum):
 _LOCK_SHARE = Statement("SELECT id FROM share_links WHERE id = :share FOR UPDATE")
 _GRANTED = Statement(
     """SELECT 1 AS granted FROM activity_logs
-       WHERE action = 'share.download' AND created_at > now() - make_interval(secs => CAST(:seconds AS double precision))
+       WHERE action = 'share.download'
+         AND created_at > now() - make_interval(secs => CAST(:seconds AS double precision))
          AND resource_type = 'share_link' AND resource_id = :share
          AND client_address = CAST(:address AS inet) AND details->>'file' = :file
        LIMIT 1"""

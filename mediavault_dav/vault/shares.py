@@ -179,7 +179,7 @@ _SHARE_COLUMNS = (
 
 
 def _kind_and_id(row: sa.Row) -> tuple[str, int]:
-    for column, kind in zip(_TARGET_COLUMNS, ("folder", "album", "smart_folder", "tag", "file")):
+    for column, kind in zip(_TARGET_COLUMNS, ("folder", "album", "smart_folder", "tag", "file"), strict=True):
         value = getattr(row, column)
         if value is not None:
             return kind, value
@@ -220,7 +220,7 @@ def create_share(session: Session, owner_id: int, target: ShareTarget, *, expire
         raise InvalidInput(f"--max-downloads must be a whole number from 1 to {MAX_DOWNLOADS}")
     password_hash = passwords.hash_password(password) if password is not None else None
     token = new_token()
-    columns = {column: None for column in _TARGET_COLUMNS}
+    columns: dict[str, int | None] = {column: None for column in _TARGET_COLUMNS}
     columns[f"{target.kind}_id"] = target.id
     share_id = session.execute(
         sa.text("""INSERT INTO share_links (owner_id, token_hash, folder_id, album_id, smart_folder_id, tag_id,

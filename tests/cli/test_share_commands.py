@@ -84,7 +84,8 @@ def test_every_kind_of_target_and_a_password(env: dict[str, str], gateway: Gatew
         assert created["kind"] == kind and created["target"] == path and URL.match(created["url"])
     protected = _create(env, "/Files/Trip", "--user", "alice", "--password-stdin", stdin="a good password\n").strip()
     assert requests.get(_local(gateway, protected), timeout=30).status_code == 401
-    assert requests.get(_local(gateway, protected) + "a.txt", auth=("x", "a good password"), timeout=30).status_code == 200
+    with_password = requests.get(_local(gateway, protected) + "a.txt", auth=("x", "a good password"), timeout=30)
+    assert with_password.status_code == 200
 
 
 @pytest.mark.parametrize(("args", "stdin", "message"), [

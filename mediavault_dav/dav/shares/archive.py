@@ -77,7 +77,8 @@ class _Sink:
 
 def stream(items: list[ArchiveItem], blobs: BlobStore) -> Iterator[bytes]:
     sink = _Sink()
-    archive = zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True)  # type: ignore[arg-type]
+    archive = zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED,  # type: ignore[call-overload]
+                              allowZip64=True)
     for item in items:
         info = zipfile.ZipInfo(item.path, date_time=_zip_time(item.modified_at))
         if item.file is None:

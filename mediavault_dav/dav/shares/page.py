@@ -73,7 +73,8 @@ def respond(collection: ShareCollection, environ: dict[str, Any], start_response
 def render(collection: ShareCollection, environ: dict[str, Any]) -> str:
     listing = collection.load_listing()
     share = collection.opened.share
-    limited = share.max_downloads is not None
+    left = None if share.max_downloads is None else share.max_downloads - share.download_count
+    limited = left is not None
     base = environ.get("SCRIPT_NAME", "") + collection.path.rstrip("/")
     rows: list[Row] = []
     for folder in listing.folders:
@@ -97,7 +98,7 @@ def render(collection: ShareCollection, environ: dict[str, Any]) -> str:
         crumbs=_crumbs(collection, environ),
         summary=summary,
         zip_href=(base + "/?download") if rows and collection.target.kind != "file" else None,
-        downloads_left=(share.max_downloads - share.download_count) if limited else None,
+        downloads_left=left,
         rows=rows,
     )
 

@@ -55,7 +55,7 @@ class ShareResponses(BaseMiddleware):
         self._database: Database = config["mediavault"]["database"]
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = environ[REQUEST_KEY] = ShareRequest()
+        environ[REQUEST_KEY] = ShareRequest()
         sent: dict[str, Any] = {}
 
         def respond(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

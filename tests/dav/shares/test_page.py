@@ -75,7 +75,8 @@ def test_the_page_lists_names_sizes_dates_and_download_links(gallery: Share) -> 
     assert f'<audio controls preload="none" src="{base}song.wav">' in text
     assert f'<video controls preload="none" src="{base}clip.webm">' in text
     assert re.search(r'<td class="size" title="[\d,]+ bytes">[\d.]+ (bytes|kB)</td>', text)
-    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00">\d{4}-\d\d-\d\d \d\d:\d\d UTC</time>', text)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00">'
+                     r'\d{4}-\d\d-\d\d \d\d:\d\d UTC</time>', text)
     assert f'href="{base}?download"' in text  # the folder as one zip
     assert "._photo.png" not in text
     sub = gallery.get("%C3%84lbum%202/")

@@ -46,7 +46,7 @@ def test_tokens_have_256_bits_and_only_their_hash_is_stored(gateway: Gateway, al
         assert shares.TOKEN_PATTERN.match(share.token)  # 43 URL-safe characters = 256 bits
     with database.transaction() as session:
         rows = session.execute(sa.text("SELECT * FROM share_links ORDER BY id")).mappings().all()
-    for share, row in zip(made, rows):
+    for share, row in zip(made, rows, strict=True):
         assert row["token_hash"] == hashlib.sha256(share.token.encode()).hexdigest()
         assert not any(share.token in str(value) for value in row.values())
 

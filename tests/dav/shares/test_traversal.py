@@ -76,7 +76,7 @@ def _corpus(token: str, other: str) -> list[str]:
         f"{share}/._secret.txt",
         f"{share}/%00/../secret.txt",
         f"{share}/sub/ok.txt%00.txt",
-        f"/s/../Files/Private/secret.txt",
+        "/s/../Files/Private/secret.txt",
         f"/s/{token}/..",
         f"/s/%2e%2e/{other}/secret.txt",
         f"/s/{token}%2f..%2f{other}/secret.txt",
