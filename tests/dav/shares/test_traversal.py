@@ -81,6 +81,14 @@ def _corpus(token: str, other: str) -> list[str]:
         f"/s/%2e%2e/{other}/secret.txt",
         f"/s/{token}%2f..%2f{other}/secret.txt",
         f"http://evil.example/s/{token}/../{other}/secret.txt",
+        # Names that mean "somewhere else" to a shell or a file system mean nothing here.
+        f"{share}/~/Private/secret.txt",
+        f"{share}/~1/Files/Private/secret.txt",
+        f"{share}/%7e/Private/secret.txt",
+        f"{share}/$HOME/Private/secret.txt",
+        f"{share}/Private.lnk",
+        f"{share}/sub/ok.txt/../../Private/secret.txt",
+        f"{share}/sub/ok.txt/secret.txt",
     ]
 
 
