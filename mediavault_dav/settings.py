@@ -13,11 +13,13 @@ import dataclasses
 import ipaddress
 import os
 import secrets
+import socket
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 from sqlalchemy.engine import URL, make_url
@@ -62,6 +64,18 @@ class Settings:
     propfind_infinity: bool = False  # RFC 4918 lets servers refuse Depth: infinity
     verify_on_read: bool = False  # hash every full GET (about 0.8 s of CPU per GiB)
     housekeeping_interval_s: int = 900  # expired sessions and locks removed this often; 0: never
+    public_url: str | None = None  # where guests reach the gateway (share links); None: from host/port
+
+    @property
+    def share_base_url(self) -> str:
+        """The address share links are printed with: ``public_url``, else this server's own."""
+        if self.public_url is not None:
+            return self.public_url
+        scheme = "https" if self.tls_enabled else "http"
+        host = socket.getfqdn() if self.host in ("0.0.0.0", "::", "") else self.host
+        shown = f"[{host}]" if ":" in host else host
+        default_port = 443 if self.tls_enabled else 80
+        return f"{scheme}://{shown}" + ("" if self.port == default_port else f":{self.port}")
 
     @property
     def embedded(self) -> bool:
@@ -148,6 +162,14 @@ def _secret(raw: Any) -> str:
     return value
 
 
+def _public_url(raw: Any) -> str:
+    url = urlsplit(_text(raw))
+    if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment or url.username:
+        raise ValueError
+    url.port  # noqa: B018 - raises ValueError for a malformed port
+    return urlunsplit((url.scheme, url.netloc, url.path.rstrip("/"), "", ""))
+
+
 def _address_list(raw: Any) -> tuple[str, ...]:
     items = raw if isinstance(raw, list) else str(raw).split(",")
     networks = []
@@ -224,6 +246,8 @@ FIELDS: tuple[Field, ...] = (
     Field("housekeeping_interval_s", "MEDIAVAULT_HOUSEKEEPING_INTERVAL",
           "server.housekeeping_interval_s", _whole_number(0, 86_400),
           "seconds, a whole number from 0 (never) to 86400"),
+    Field("public_url", "MEDIAVAULT_PUBLIC_URL", "server.public_url", _public_url,
+          "the http:// or https:// address guests use to reach the gateway, e.g. https://vault.example.com"),
 )
 
 _DB_PARTS = ("db_type", "db_host", "db_port", "db_name", "db_user", "db_password")

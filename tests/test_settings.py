@@ -140,3 +140,13 @@ def test_secrets_do_not_appear_in_the_settings_repr() -> None:
                                       "DB_HOST": "h", "DB_PASSWORD": "dbpassword-secret"})
     assert "topsecret" not in repr(settings)
     assert "dbpassword-secret" not in repr(settings)
+
+
+def test_the_public_url_for_share_links() -> None:
+    assert load_settings(environ={"MEDIAVAULT_PUBLIC_URL": "https://vault.example.com/dav/"}).share_base_url == \
+        "https://vault.example.com/dav"
+    assert load_settings(environ={"MEDIAVAULT_PORT": "9000"}).share_base_url == "http://127.0.0.1:9000"
+    for bad in ("vault.example.com", "ftp://vault.example.com", "https://vault.example.com/?x=1",
+                "https://user@vault.example.com", "https://vault.example.com:port"):
+        with pytest.raises(ConfigError, match="MEDIAVAULT_PUBLIC_URL must be the http:// or https:// address"):
+            load_settings(environ={"MEDIAVAULT_PUBLIC_URL": bad})

@@ -17,6 +17,7 @@ from mediavault_dav.cli.db import db
 from mediavault_dav.cli.imports import import_
 from mediavault_dav.cli.serve import serve
 from mediavault_dav.cli.sessions import sessions
+from mediavault_dav.cli.shares import share
 from mediavault_dav.cli.smart_folders import smart_folder
 from mediavault_dav.cli.users import user
 from mediavault_dav.db.errors import DatabaseError
@@ -48,6 +49,7 @@ cli.add_command(sessions)
 cli.add_command(backup)
 cli.add_command(restore)
 cli.add_command(import_)
+cli.add_command(share)
 
 
 def main() -> None:

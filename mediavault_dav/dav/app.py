@@ -24,6 +24,7 @@ from mediavault_dav.dav.lock_storage import LockSnapshotScope, PostgresLockStora
 from mediavault_dav.dav.options import OptionsResponder
 from mediavault_dav.dav.provider import MediaVaultProvider
 from mediavault_dav.dav.proxy import ForwardedHeaders
+from mediavault_dav.dav.shares.mount import ShareMount, build_share_app
 from mediavault_dav.db.database import Database
 from mediavault_dav.settings import Settings
 from mediavault_dav.vault.media_scanner import MediaScanner
@@ -51,8 +52,8 @@ def build_app(settings: Settings, database: Database, media_scanner: MediaScanne
     """The WSGI application; ``media_scanner`` (if given) reads metadata of uploads."""
     # Error pages name the software; WsgiDAV's own CLI hides the version this way.
     wsgidav_util.public_wsgidav_info = "MediaVault DAV"
-    provider = MediaVaultProvider(database, LocalBlobStore(settings.blob_root), media_scanner,
-                                  verify_on_read=settings.verify_on_read)
+    blobs = LocalBlobStore(settings.blob_root)
+    provider = MediaVaultProvider(database, blobs, media_scanner, verify_on_read=settings.verify_on_read)
     config: dict[str, Any] = {
         "provider_mapping": {"/": provider},
         "mediavault": {
@@ -94,4 +95,6 @@ def build_app(settings: Settings, database: Database, media_scanner: MediaScanne
         "logging": {"enable": False},
         "dir_browser": {"enable": True, "response_trailer": "MediaVault DAV", "davmount": False},
     }
-    return AccessLog(RequestGuard(propfind.KeepStreamsAlive(WsgiDAVApp(config))))
+    main = propfind.KeepStreamsAlive(WsgiDAVApp(config))
+    # Share links (/s/<token>/...) are their own anonymous, read-only application.
+    return AccessLog(RequestGuard(ShareMount(build_share_app(settings, database, blobs), main)))

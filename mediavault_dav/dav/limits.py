@@ -123,6 +123,12 @@ class _CheckedBody:
 
 
 def _path_problem(environ: dict[str, Any]) -> str | None:
+    try:
+        # WSGI hands the path over as Latin-1; WsgiDAV decodes it as UTF-8 and fails (a 500
+        # and a dropped connection) on bytes that are not, such as overlong "%c0%ae" dots.
+        environ.get("PATH_INFO", "").encode("iso-8859-1").decode("utf-8")
+    except UnicodeError:
+        return "the path is not valid UTF-8"
     # The path as the client sent it (WsgiDAV has not normalised anything yet).
     raw = environ.get("REQUEST_URI") or environ.get("RAW_URI") or environ.get("PATH_INFO", "")
     raw_path = urlparse(raw).path if "://" in raw else raw.split("?", 1)[0]

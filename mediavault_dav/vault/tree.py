@@ -85,14 +85,14 @@ def _microseconds(moment: datetime) -> int:
 
 Entry = FolderEntry | FileEntry
 
-_FOLDER_COLUMNS = "f.id, f.user_id, f.parent_id, f.name, f.created_at, f.modified_at, f.version"
+FOLDER_COLUMNS = "f.id, f.user_id, f.parent_id, f.name, f.created_at, f.modified_at, f.version"
 _FILE_COLUMNS = (
     "e.id, e.user_id, e.folder_id, e.name, e.hash, e.size_bytes, e.version, m.mime_type, "
     "e.media_file_id, e.created_at, e.modified_at, m.md5, m.sha1"
 )
 
 
-def _folder(row: Row) -> FolderEntry:
+def folder_from_row(row: Row) -> FolderEntry:
     return FolderEntry(row.id, row.user_id, row.parent_id, row.name, row.created_at, row.modified_at,
                        row.version)
 
@@ -103,10 +103,17 @@ def _file(row: Row) -> FileEntry:
                      row.md5, row.sha1)
 
 
+def file_from_prefixed_row(row: Row) -> FileEntry:
+    """A file from a row of ``FILE_COLUMNS_PREFIXED`` (beside a folder's columns)."""
+    return FileEntry(row.file_id, row.file_user_id, row.file_folder_id, row.file_name, row.file_hash,
+                     row.file_size_bytes, row.file_version, row.file_mime_type, row.file_media_file_id,
+                     row.file_created_at, row.file_modified_at, row.file_md5, row.file_sha1)
+
+
 # --- reading -----------------------------------------------------------------
 
 
-_FILE_COLUMNS_PREFIXED = (
+FILE_COLUMNS_PREFIXED = (
     "e.id AS file_id, e.user_id AS file_user_id, e.folder_id AS file_folder_id, e.name AS file_name, "
     "e.hash AS file_hash, e.size_bytes AS file_size_bytes, e.version AS file_version, "
     "m.mime_type AS file_mime_type, e.media_file_id AS file_media_file_id, "
@@ -127,7 +134,7 @@ _LOCATE = Statement(
     ), deepest AS (
         SELECT depth, id FROM walk ORDER BY depth DESC LIMIT 1
     )
-    SELECT deepest.depth, {_FOLDER_COLUMNS}, {_FILE_COLUMNS_PREFIXED}
+    SELECT deepest.depth, {FOLDER_COLUMNS}, {FILE_COLUMNS_PREFIXED}
     FROM deepest JOIN folders f ON f.id = deepest.id
     LEFT JOIN files e ON deepest.depth = :count - 1 AND e.user_id = :user AND e.folder_id = f.id
          AND e.name_key = normalize((CAST(:segments AS text[]))[:count], NFC)
@@ -160,16 +167,13 @@ def locate(session: Session, user_id: int, segments: Sequence[str]) -> Located:
     if row is None:
         raise NotFound("the user has no root folder")
     if row.depth == len(segments):
-        return Located(_folder(row), None)  # (its parent is not needed: nothing is created in it)
+        return Located(folder_from_row(row), None)  # (its parent is not needed: nothing is created in it)
     if row.depth < len(segments) - 1:
         return Located(None, None)
-    parent = _folder(row)
+    parent = folder_from_row(row)
     if row.file_id is None:
         return Located(None, parent)
-    return Located(FileEntry(row.file_id, row.file_user_id, row.file_folder_id, row.file_name, row.file_hash,
-                             row.file_size_bytes, row.file_version, row.file_mime_type,
-                             row.file_media_file_id, row.file_created_at, row.file_modified_at,
-                             row.file_md5, row.file_sha1), parent)
+    return Located(file_from_prefixed_row(row), parent)
 
 
 _FIND_FILE = Statement(
@@ -184,7 +188,7 @@ def find_file(session: Session, user_id: int, folder_id: int, name: str) -> File
 
 
 _LIST_FOLDERS = Statement(
-    f"SELECT {_FOLDER_COLUMNS} FROM folders f WHERE f.user_id = :user AND f.parent_id = :id ORDER BY f.name_key"
+    f"SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.user_id = :user AND f.parent_id = :id ORDER BY f.name_key"
 )
 _LIST_FILES = Statement(
     f"SELECT {_FILE_COLUMNS} FROM files e JOIN media_files m ON m.id = e.media_file_id "
@@ -197,7 +201,7 @@ def list_folder(session: Session, folder: FolderEntry) -> tuple[list[FolderEntry
     parameters = {"user": folder.user_id, "id": folder.id}
     folders = _LIST_FOLDERS.all(session, parameters)
     files = _LIST_FILES.all(session, parameters)
-    return [_folder(row) for row in folders], [_file(row) for row in files]
+    return [folder_from_row(row) for row in folders], [_file(row) for row in files]
 
 
 # --- writing -----------------------------------------------------------------
@@ -221,7 +225,7 @@ def _lock_folder(session: Session, user_id: int, folder_id: int, *, touch: bool 
 
 
 _FOLDER_NAMED = Statement(
-    f"SELECT {_FOLDER_COLUMNS} FROM folders f WHERE f.user_id = :user AND f.parent_id = :parent "
+    f"SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.user_id = :user AND f.parent_id = :parent "
     "AND f.name_key = normalize(:name, NFC)"
 )
 
@@ -231,7 +235,7 @@ def _name_taken_by_folder(session: Session, user_id: int, parent_id: int, name: 
 
 
 _INSERT_FOLDER = Statement(
-    f"INSERT INTO folders AS f (user_id, parent_id, name) VALUES (:user, :parent, :name) RETURNING {_FOLDER_COLUMNS}"
+    f"INSERT INTO folders AS f (user_id, parent_id, name) VALUES (:user, :parent, :name) RETURNING {FOLDER_COLUMNS}"
 )
 
 
@@ -242,7 +246,7 @@ def create_folder(session: Session, user_id: int, parent_id: int, name: str) -> 
         raise Conflict(f"{name!r} already exists")
     row = _INSERT_FOLDER.first(session, {"user": user_id, "parent": parent_id, "name": name})
     _touch_folder(session, parent_id)
-    return _folder(row)
+    return folder_from_row(row)
 
 
 def guess_mime_type(name: str, declared: str | None) -> str:
@@ -363,7 +367,7 @@ _SET_FILE_MODIFIED = Statement(
 )
 _SET_FOLDER_MODIFIED = Statement(
     f"UPDATE folders AS f SET modified_at = :when, version = version + 1 WHERE id = :id AND user_id = :user "
-    f"RETURNING {_FOLDER_COLUMNS}"
+    f"RETURNING {FOLDER_COLUMNS}"
 )
 
 
@@ -387,7 +391,7 @@ def set_modified(session: Session, entry: Entry, when: datetime) -> Entry:
     row = _SET_FOLDER_MODIFIED.first(session, parameters)
     if row is None:
         raise NotFound("the folder no longer exists")
-    return _folder(row)
+    return folder_from_row(row)
 
 
 _DELETE_FOLDER = Statement("DELETE FROM folders WHERE id = :id AND user_id = :user")
@@ -412,7 +416,7 @@ def delete(session: Session, entry: Entry) -> None:
 def _existing(session: Session, user_id: int, folder_id: int, name: str) -> Entry | None:
     folder = _FOLDER_NAMED.first(session, {"user": user_id, "parent": folder_id, "name": name})
     if folder is not None:
-        return _folder(folder)
+        return folder_from_row(folder)
     return find_file(session, user_id, folder_id, name)
 
 

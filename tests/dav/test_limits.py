@@ -61,6 +61,8 @@ def _stored_rows(database: Database) -> tuple[int, int]:
     ("MKCOL", "/Files/new%2Ffolder"),
     ("GET", "/Files/..%5C..%5Cetc%5Cpasswd"),
     ("PROPFIND", "/Files/%2e%2e/%2e%2e/"),
+    ("GET", "/Files/%c0%ae%c0%ae/secret"),  # not UTF-8 (overlong dots): WsgiDAV used to crash on it
+    ("PUT", "/Files/%ff.txt"),
 ])
 def test_bad_names_and_traversal_are_refused_and_nothing_is_written(
         alice_client: Client, database: Database, blob_root: Path, method: str, raw_path: str) -> None:

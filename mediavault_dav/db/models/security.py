@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -115,6 +116,11 @@ class ActivityLog(Base):
         Index("ix_activity_logs_created_at", "created_at"),
         Index("ix_activity_logs_user_id_created_at", "user_id", "created_at"),
         Index("ix_activity_logs_action_created_at", "action", "created_at"),
+        # Share-link throttling and download grants (vault/share_guard.py, migration 0003).
+        Index("ix_activity_logs_share_misses", "client_address", "created_at",
+              postgresql_where=text("action = 'share.miss'")),
+        Index("ix_activity_logs_share_link_events", "resource_id", "client_address", "created_at",
+              postgresql_where=text("action IN ('share.download', 'share.password_failed')")),
     )
 
     id: Mapped[int] = id_column()
