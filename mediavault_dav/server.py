@@ -82,13 +82,19 @@ class Gateway:
         self.media_scanner.stop()
 
     def _housekeeping(self) -> None:
-        """Remove expired sessions and locks now and then; an outage just waits."""
+        """Tidy now and then (vault/tidying.py); an outage just waits for the next round."""
+        told_about_audit = False
         while not self._stopping.wait(self.settings.housekeeping_interval_s):
             try:
                 tidied = tidying.tidy(self.database)
             except Exception as error:  # noqa: BLE001 - the next round tries again
                 _log.warning("housekeeping skipped: %s", type(error).__name__)
                 continue
-            if tidied.sessions or tidied.locks:
-                _log.info("housekeeping removed %d expired sessions and %d expired locks",
-                          tidied.sessions, tidied.locks)
+            if tidied.sessions or tidied.locks or tidied.sign_in_records or tidied.audit_rows:
+                _log.info("housekeeping removed %d expired sessions, %d expired locks, %d old sign-in "
+                          "records and %d audit rows past retention", tidied.sessions, tidied.locks,
+                          tidied.sign_in_records, tidied.audit_rows or 0)
+            if tidied.audit_rows is None and not told_about_audit:
+                told_about_audit = True
+                _log.warning("the audit trail is append-only for this database role: run "
+                             "`mediavault-dav audit prune` as its owner to apply the retention setting")

@@ -10,6 +10,8 @@ import sys
 
 import click
 
+from mediavault_dav.cli.admin_policy import quota, setting
+from mediavault_dav.cli.audit import audit
 from mediavault_dav.cli.backups import backup, restore
 from mediavault_dav.cli.blobs import fsck, gc
 from mediavault_dav.cli.context import CliContext
@@ -50,6 +52,9 @@ cli.add_command(backup)
 cli.add_command(restore)
 cli.add_command(import_)
 cli.add_command(share)
+cli.add_command(quota)
+cli.add_command(setting)
+cli.add_command(audit)
 
 
 def main() -> None:

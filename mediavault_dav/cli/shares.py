@@ -58,11 +58,15 @@ def create(ctx: CliContext, path: str, username: str, expires: str | None, passw
     settings = ctx.settings()
     password = _read_password() if password_stdin else None
     expires_at = shares.parse_expiry(expires) if expires else None
-    with ctx.database(settings=settings) as database, database.transaction() as session:
-        account = users.get_account(session, username)
-        target = shares.target_for_path(session, account.id, path)
-        token, link = shares.create_share(session, account.id, target, expires_at=expires_at, password=password,
-                                          max_downloads=max_downloads, label=label)
+    with ctx.changing("share.create", settings=settings, user=username, target=path,
+                      expires_at=expires_at.isoformat() if expires_at else None, max_downloads=max_downloads,
+                      password=password is not None) as change:
+        account = users.get_account(change.session, username)
+        target = shares.target_for_path(change.session, account.id, path)
+        token, link = shares.create_share(change.session, account.id, target, expires_at=expires_at,
+                                          password=password, max_downloads=max_downloads, label=label)
+        change.about("share_link", link.id)
+        change.path = path
     url = share_url(settings, token)
     if as_json:
         echo_json({"url": url, **_public(link)})
@@ -139,9 +143,11 @@ def show(ctx: CliContext, reference: str, as_json: bool) -> None:
 @click.pass_obj
 def revoke(ctx: CliContext, reference: str) -> None:
     """Stop a share working, at once (by id, or by its link)."""
-    with ctx.database() as database, database.transaction() as session:
-        link = shares.find_share(session, reference)
-        revoked = shares.revoke_share(session, link)
+    with ctx.changing("share.revoke") as change:
+        link = shares.find_share(change.session, reference)
+        change.about("share_link", link.id)
+        change.details = {"owner": link.owner, "target": link.target}
+        revoked = shares.revoke_share(change.session, link)
     click.echo(f"share {link.id} revoked" if revoked else f"share {link.id} was already revoked")
 
 

@@ -48,9 +48,10 @@ def smart_folder() -> None:
 def create(ctx: CliContext, name: str, username: str, rules_file: str) -> None:
     """Create a smart folder from a rules file."""
     rules = _read_rules(rules_file)
-    with ctx.database() as database, database.transaction() as session:
-        account = users.get_account(session, username)
-        folder = smart_folders.create_smart_folder(session, account.id, name, rules)
+    with ctx.changing("admin.smart_folder.create", user=username, name=name, rules=rules) as change:
+        account = users.get_account(change.session, username)
+        folder = smart_folders.create_smart_folder(change.session, account.id, name, rules)
+        change.about("smart_folder", folder.id)
     click.echo(f"created smart folder {folder.name!r} for {account.username}")
 
 
@@ -102,10 +103,12 @@ def update(ctx: CliContext, name: str, username: str, rules_file: str | None, ne
     if rules_file is None and new_name is None:
         raise click.UsageError("nothing to change: give --rules and/or --rename")
     rules = _read_rules(rules_file) if rules_file is not None else None
-    with ctx.database() as database, database.transaction() as session:
-        account = users.get_account(session, username)
-        folder = smart_folders.get_smart_folder(session, account.id, name)
-        folder = smart_folders.update_smart_folder(session, folder, rules=rules, new_name=new_name)
+    with ctx.changing("admin.smart_folder.update", user=username, name=name, rules=rules,
+                      new_name=new_name) as change:
+        account = users.get_account(change.session, username)
+        folder = smart_folders.get_smart_folder(change.session, account.id, name)
+        folder = smart_folders.update_smart_folder(change.session, folder, rules=rules, new_name=new_name)
+        change.about("smart_folder", folder.id)
     click.echo(f"updated smart folder {folder.name!r}")
 
 
@@ -115,9 +118,11 @@ def update(ctx: CliContext, name: str, username: str, rules_file: str | None, ne
 @click.pass_obj
 def delete(ctx: CliContext, name: str, username: str) -> None:
     """Delete a smart folder (its files are not touched)."""
-    with ctx.database() as database, database.transaction() as session:
-        account = users.get_account(session, username)
-        smart_folders.delete_smart_folder(session, smart_folders.get_smart_folder(session, account.id, name))
+    with ctx.changing("admin.smart_folder.delete", user=username, name=name) as change:
+        account = users.get_account(change.session, username)
+        folder = smart_folders.get_smart_folder(change.session, account.id, name)
+        change.about("smart_folder", folder.id)
+        smart_folders.delete_smart_folder(change.session, folder)
     click.echo(f"deleted smart folder {name!r}")
 
 

@@ -36,8 +36,9 @@ def _read_password(from_stdin: bool) -> str:
 def add(ctx: CliContext, username: str, email: str, admin: bool, password_stdin: bool) -> None:
     """Create an account."""
     password = _read_password(password_stdin)
-    with ctx.database() as database, database.transaction() as session:
-        account = users.add_user(session, username, email, password, is_admin=admin)
+    with ctx.changing("admin.user.add", username=username, email=email, admin=admin) as change:
+        account = users.add_user(change.session, username, email, password, is_admin=admin)
+        change.about("user", account.id)
     click.echo(f"created user {account.username} ({account.email})"
                + (" as administrator" if account.is_admin else ""))
 
@@ -65,8 +66,8 @@ def list_(ctx: CliContext, as_json: bool) -> None:
 def passwd(ctx: CliContext, username: str, password_stdin: bool) -> None:
     """Set an account's password."""
     password = _read_password(password_stdin)
-    with ctx.database() as database, database.transaction() as session:
-        users.set_password(session, username, password)
+    with ctx.changing("admin.user.passwd", username=username) as change:
+        users.set_password(change.session, username, password)
     click.echo(f"password of {username} changed")
 
 
@@ -75,8 +76,8 @@ def passwd(ctx: CliContext, username: str, password_stdin: bool) -> None:
 @click.pass_obj
 def disable(ctx: CliContext, username: str) -> None:
     """Stop an account from signing in (its files are kept)."""
-    with ctx.database() as database, database.transaction() as session:
-        users.set_active(session, username, False)
+    with ctx.changing("admin.user.disable", username=username) as change:
+        users.set_active(change.session, username, False)
     click.echo(f"user {username} disabled")
 
 
@@ -85,6 +86,6 @@ def disable(ctx: CliContext, username: str) -> None:
 @click.pass_obj
 def enable(ctx: CliContext, username: str) -> None:
     """Allow a disabled account to sign in again."""
-    with ctx.database() as database, database.transaction() as session:
-        users.set_active(session, username, True)
+    with ctx.changing("admin.user.enable", username=username) as change:
+        users.set_active(change.session, username, True)
     click.echo(f"user {username} enabled")

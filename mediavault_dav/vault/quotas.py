@@ -22,6 +22,8 @@ from mediavault_dav.db.statements import Statement
 from mediavault_dav.vault import system_settings
 from mediavault_dav.vault.errors import NotFound, QuotaExceeded, TooLarge
 
+# A user's own quota below zero: unlimited, whatever the default (NULL: the default).
+UNLIMITED = -1
 # The trigger's refusal (and PostgreSQL's own "disk full"): SQLSTATE class 53100.
 DISK_FULL = "53100"
 _OURS = "mediavault: storage quota exceeded"
@@ -84,11 +86,12 @@ def upload_limits(session: Session, user_id: int) -> UploadLimits:
     row = _USAGE.first(session, {"user": user_id})
     if row is None:
         raise NotFound("no such user")
-    return UploadLimits(Usage(row.used_bytes, row.quota_bytes), row.max_upload_bytes)
+    limit = None if row.quota_bytes is not None and row.quota_bytes < 0 else row.quota_bytes
+    return UploadLimits(Usage(row.used_bytes, limit), row.max_upload_bytes)
 
 
 def set_quota(session: Session, user_id: int, quota_bytes: int | None) -> None:
-    """A user's own quota; None: the default applies."""
+    """A user's own quota; None: the default applies; ``UNLIMITED``: none at all."""
     if _SET_QUOTA.run(session, {"user": user_id, "quota": quota_bytes}) == 0:
         raise NotFound("no such user")
 

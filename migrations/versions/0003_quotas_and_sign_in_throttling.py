@@ -8,6 +8,7 @@
   change that takes a user past the quota (their own, else the default in
   ``system_settings``) with SQLSTATE 53100, which the vault reports as over quota —
   in the same transaction as the change, so concurrent uploads cannot both slip in.
+  A negative ``quota_bytes`` means "unlimited" for that user whatever the default.
 - ``sign_in_failures`` counts failed sign-ins per account and per client address
   (see vault/sign_in_throttle.py).
 
@@ -51,7 +52,7 @@ BEGIN
                 SELECT CAST(value #>> '{}' AS bigint) FROM system_settings
                 WHERE key = 'default_quota_bytes' AND jsonb_typeof(value) = 'number'))
             INTO used, quota;
-            IF quota IS NOT NULL AND used > quota THEN
+            IF quota >= 0 AND used > quota THEN  -- NULL: no quota; negative: unlimited
                 RAISE EXCEPTION 'mediavault: storage quota exceeded'
                     USING ERRCODE = '53100', DETAIL = format('user %s: %s of %s bytes', owner, used, quota);
             END IF;

@@ -25,7 +25,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(Text, nullable=False)
     is_admin: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
-    # None: the default quota from system_settings applies.
+    # None: the default quota from system_settings applies; negative: unlimited.
     quota_bytes: Mapped[int | None] = mapped_column(BigInteger)
     # Bytes of the user's contents that have an entry; kept by triggers on files (migration 0003).
     used_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
