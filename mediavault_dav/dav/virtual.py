@@ -181,7 +181,20 @@ class MemberCollection(VirtualCollection):
         member.prefetch(listing.dead.get(("file", item.entry.id), {}))
         return member
 
-    def get_member(self, name: str) -> MemberFile | None:
+    def iter_members(self, listing: Listing) -> Iterator[_DAVResource]:
+        from mediavault_dav.dav import explorer_parts  # (it builds on this module)
+
+        if explorer_parts.for_explorer(self.environ, listing):  # more than Explorer can open at once
+            yield from explorer_parts.parts(self, listing)
+        else:
+            yield from super().iter_members(listing)
+
+    def get_member(self, name: str) -> _DAVResource | None:
+        from mediavault_dav.dav import explorer_parts
+
+        number = explorer_parts.part_number(name)
+        if number is not None:
+            return explorer_parts.PartCollection(self, number, name)
         with dav_errors(), self.provider.database.reading() as session:
             found = self.find(session, name)
         return None if found is None else MemberFile(util.join_uri(self.path, found.name), self.environ,

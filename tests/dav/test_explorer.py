@@ -133,3 +133,46 @@ def test_a_1000_file_folder_listing_stays_under_explorers_1_mb_limit(
     assert len(items) == 1001
     assert items[-1].findtext(f".//{{{MS}}}Win32FileAttributes") == "00000020"
     assert len(response.content) < 1_000_000, len(response.content)
+
+
+def test_an_album_too_big_for_explorer_is_shown_to_it_in_parts(alice_client: Client, alice: Account,
+                                                               database: Database, settings: Settings) -> None:
+    """2,500 members would be ~1.8 MB of allprop XML: Explorer gets parts of 1,000, others the whole."""
+    writer = LocalBlobStore(settings.blob_root).writer()
+    writer.write(b"jpg")
+    blob = writer.finish()
+    with database.transaction() as session:
+        params = {"user": alice.id, "sha": blob.sha256, "n": 2500}
+        session.execute(sa.text("INSERT INTO media_files (uploaded_by, sha256, size_bytes, mime_type) "
+                                "VALUES (:user, :sha, 3, 'image/jpeg')"), params)
+        session.execute(sa.text("INSERT INTO folders (user_id, parent_id, name) SELECT :user, id, 'Trip' "
+                                "FROM folders WHERE user_id = :user AND parent_id IS NULL"), params)
+        session.execute(sa.text(
+            """INSERT INTO files (user_id, folder_id, name, hash, media_file_id, size_bytes)
+               SELECT :user, f.id, format('IMG_%s.jpg', lpad(n::text, 5, '0')), :sha, m.id, 3
+               FROM generate_series(1, :n) AS n, folders f JOIN media_files m ON m.uploaded_by = :user
+               WHERE f.user_id = :user AND f.name = 'Trip'"""), params)
+        session.execute(sa.text("INSERT INTO albums (user_id, name) VALUES (:user, 'Big trip')"), params)
+        session.execute(sa.text(
+            "INSERT INTO album_files (album_id, file_id) SELECT a.id, e.id FROM albums a, files e "
+            "WHERE a.name = 'Big trip' AND e.user_id = :user"), params)
+    whole = alice_client.request("PROPFIND", "/Albums/Big%20trip/", headers={"Depth": "1"})
+    assert len(ET.fromstring(whole.content).findall("{DAV:}response")) == 2501  # any other client
+
+    listing = alice_client.request("PROPFIND", "/Albums/Big%20trip/", headers={**EXPLORER, "Depth": "1"})
+    assert listing.status_code == 207 and len(listing.content) < 1_000_000
+    names = [item.findtext(".//{DAV:}displayname") for item in ET.fromstring(listing.content).iter("{DAV:}response")]
+    assert names[1:] == ["Part 1 (1–1000)", "Part 2 (1001–2000)", "Part 3 (2001–2500)"]
+    part = alice_client.request("PROPFIND", "/Albums/Big%20trip/Part%203%20%282001%E2%80%932500%29/",
+                                headers={**EXPLORER, "Depth": "1"})
+    assert part.status_code == 207 and len(part.content) < 1_000_000
+    members = [item.findtext(".//{DAV:}displayname") for item in ET.fromstring(part.content).iter("{DAV:}response")]
+    assert members[1] == "IMG_02001.jpg" and members[-1] == "IMG_02500.jpg" and len(members) == 501
+    opened = alice_client.request("GET", "/Albums/Big%20trip/Part%201%20%281%E2%80%931000%29/IMG_00007.jpg",
+                                  headers=EXPLORER)
+    assert opened.status_code == 200
+    # A part is not a thing of its own: it cannot be deleted or renamed, nor made up.
+    assert alice_client.request("DELETE", "/Albums/Big%20trip/Part%201%20%281%E2%80%931000%29/",
+                                headers=EXPLORER).status_code == 403
+    assert alice_client.request("PROPFIND", "/Albums/Big%20trip/Part%202%20%281%E2%80%935%29/",
+                                headers={**EXPLORER, "Depth": "0"}).status_code == 404
