@@ -45,3 +45,32 @@ def test_the_root_lists_every_area_and_writes_to_areas_are_refused(alice_client:
         headers = {"Destination": alice_client.base_url + "Elsewhere"} if method == "MOVE" else {}
         response = alice_client.request(method, path, headers=headers, data=b"x" if method == "PUT" else None)
         assert response.status_code in (403, 405), (method, path, response.status_code)
+
+
+HOUSEKEEPING = ["._photo.jpg", ".DS_Store", "desktop.ini", "Thumbs.db", "~$report.docx", ".~lock.report.odt#"]
+
+
+def test_housekeeping_files_appear_in_no_album_tag_category_smart_folder_or_share_page(
+        alice_client: Client, database: Database, alice: Account) -> None:
+    from mediavault_dav.vault import shares
+
+    client = alice_client
+    client.request("MKCOL", "/Files/Pics")
+    put(client, "/Files/Pics/photo.jpg", media_samples.png(4, 3))
+    for name in HOUSEKEEPING:  # stored, as Finder, Explorer and Office need
+        assert client.request("PUT", "/Files/Pics/" + name.replace("#", "%23"), data=b"client data").status_code == 201
+    client.request("MKCOL", "/Albums/Holiday")
+    client.request("MKCOL", "/Tags/best")
+    for place in ("/Albums/Holiday/", "/Tags/best/"):
+        assert copy(client, "/Files/Pics/photo.jpg", place + "photo.jpg").status_code == 201
+        for name in HOUSEKEEPING:  # a deliberate add is refused with a reason
+            refused = copy(client, "/Files/Pics/" + name.replace("#", "%23"), place + name.replace("#", "%23"))
+            assert refused.status_code == 403, (place, name, refused.status_code)
+    with database.transaction() as session:
+        smart_folders.create_smart_folder(session, alice.id, "Everything in Pics", {"folder": {"under": "/Pics"}})
+        token, _ = shares.create_share(session, alice.id, shares.target_for_path(session, alice.id, "/Files/Pics"))
+    for place in ("/Albums/Holiday/", "/Tags/best/", "/Smart Folders/Everything in Pics/", "/Categories/Images/"):
+        assert names(client, place) == ["photo.jpg"], place
+    page = Client(client.base_url, None).request("GET", f"/s/{token}/")
+    assert page.status_code == 200 and "photo.jpg" in page.text
+    assert not any(name in page.text for name in HOUSEKEEPING)
