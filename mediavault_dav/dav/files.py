@@ -26,7 +26,7 @@ from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
 from wsgidav.util import etree
 
 from mediavault_dav.blobs import BlobInfo, BlobWriter
-from mediavault_dav.dav import lockdiscovery, media_properties, modification_time, owncloud, quota
+from mediavault_dav.dav import content_policy, lockdiscovery, media_properties, modification_time, owncloud, quota
 from mediavault_dav.dav.changes import changing
 from mediavault_dav.dav.errors import to_dav_error
 from mediavault_dav.dav.quota import QuotaProperties
@@ -325,6 +325,10 @@ class FileResource(EntryResource, DAVNonCollection):
 
     def support_ranges(self) -> bool:
         return True
+
+    def finalize_headers(self, environ: dict[str, Any], response_headers: list[tuple[str, str]]) -> None:
+        # A GET of a file: its content never runs in the gateway's origin (dav/content_policy.py).
+        response_headers.extend(content_policy.signed_in_headers())
 
     def get_content(self) -> BinaryIO:
         try:

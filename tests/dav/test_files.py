@@ -471,3 +471,15 @@ def test_a_get_is_one_statement_and_a_new_put_seven(alice_client: Client, databa
         assert statements_for("PUT", "/Files/Counted/new.txt", data=b"new") == 7
     finally:
         sa.event.remove(database.engine, "before_cursor_execute", count)
+
+
+def test_a_signed_in_users_html_or_svg_never_runs_in_the_gateways_origin(alice_client: Client) -> None:
+    """A browser signed in with the session cookie could otherwise run a stored page's script."""
+    page = b"<html><script>fetch('/Files/', {method: 'DELETE'})</script></html>"
+    for name in ("page.html", "drawing.svg", "note.txt"):
+        assert _put(alice_client, f"/Files/{name}", page) == 201
+        response = alice_client.request("GET", f"/Files/{name}")
+        assert response.status_code == 200 and response.content == page
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        policy = response.headers["Content-Security-Policy"]
+        assert "sandbox" in policy and "script-src" not in policy and "default-src 'none'" in policy

@@ -24,8 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mediavault_dav.blobs import BlobStore
-from mediavault_dav.dav import propfind
-from mediavault_dav.dav.shares import content_policy
+from mediavault_dav.dav import content_policy, propfind
 from mediavault_dav.dav.shares.resources import ShareCollection
 from mediavault_dav.vault import share_content
 from mediavault_dav.vault.share_content import ArchiveItem

@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from mediavault_dav.dav.shares import content_policy
+from mediavault_dav.dav import content_policy
 from mediavault_dav.dav.shares.resources import ShareCollection
 
 _TEMPLATES = resources.files("mediavault_dav.dav.shares") / "templates"

@@ -18,7 +18,7 @@ from wsgidav import util
 from wsgidav.dav_error import HTTP_FORBIDDEN, DAVError
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection
 
-from mediavault_dav.dav.shares import content_policy
+from mediavault_dav.dav import content_policy
 from mediavault_dav.dav.shares.context import OpenShare, share_request
 from mediavault_dav.vault import share_content
 from mediavault_dav.vault.share_content import Shown

@@ -22,7 +22,7 @@ from typing import Any
 
 from wsgidav.mw.base_mw import BaseMiddleware
 
-from mediavault_dav.dav.shares.content_policy import DEFAULT_POLICY
+from mediavault_dav.dav.content_policy import DEFAULT_POLICY
 from mediavault_dav.dav.shares.context import REQUEST_KEY, ShareRequest, client_address, user_agent
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import activity, shares

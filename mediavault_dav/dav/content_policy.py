@@ -1,8 +1,10 @@
 """User content never runs in the gateway's origin.
 
-A file in a share is whatever its owner uploaded: an HTML page, an SVG with a
-script, a "photo" that is really JavaScript. Served from the gateway's origin,
-such a file could read share pages or act with a signed-in user's cookies. So,
+A file is whatever its owner uploaded: an HTML page, an SVG with a script, a
+"photo" that is really JavaScript. Served from the gateway's origin, such a file
+could read share pages or act with a signed-in user's session cookie. So every
+file the gateway serves — in /Files/ and the virtual folders (``signed_in_headers``)
+as in a share — comes with ``nosniff`` and a sandboxing Content-Security-Policy, and
 for every file a share serves:
 
 - ``X-Content-Type-Options: nosniff`` (responses.py adds it to every answer):
@@ -70,6 +72,12 @@ def file_headers(mime_type: str, name: str, *, download: bool) -> list[tuple[str
         # Revalidated on every use (ETag), so a revoked share stops working at once.
         ("Cache-Control", "private, no-cache"),
     ]
+
+
+def signed_in_headers() -> list[tuple[str, str]]:
+    """For a signed-in user's own file: shown as before, but nothing in it may run
+    (DAV clients ignore these headers; a browser honours them)."""
+    return [("X-Content-Type-Options", "nosniff"), ("Content-Security-Policy", FILE_POLICY)]
 
 
 def page_policy(stylesheet: str) -> str:
