@@ -353,20 +353,17 @@ class FileResource(EntryResource, DAVNonCollection):
             self._upload.abort()
 
 
-class PendingFile(DAVNonCollection):
-    """The target of a PUT to a new name, before its bytes are safe; then the file."""
+class PendingUpload(DAVNonCollection):
+    """The target of a PUT to a new name before its bytes are safe (nothing to read
+    yet, no row), then the file it became. Subclasses say where it lands."""
 
     provider: MediaVaultProvider
 
-    def __init__(self, path: str, environ: dict[str, Any], folder: FolderEntry, name: str) -> None:
+    def __init__(self, path: str, environ: dict[str, Any], name: str) -> None:
         super().__init__(path, environ)
-        self.folder = folder
         self.name = name
         self.entry: FileEntry | None = None
         self._upload: Upload | None = None
-
-    def get_ref_url(self) -> str:
-        return f"/~{self.folder.user_id}" + super().get_ref_url()
 
     def get_content_length(self) -> int:
         return self.entry.size if self.entry else 0
@@ -383,12 +380,6 @@ class PendingFile(DAVNonCollection):
     def get_content(self) -> BinaryIO:
         raise DAVError(HTTP_NOT_FOUND)
 
-    def begin_write(self, *, content_type: str | None = None) -> Upload:
-        must_not_exist = self.environ.get("HTTP_IF_NONE_MATCH", "").strip() == "*"
-        self._upload = Upload(self, self.folder.id, self.name, content_type,
-                              must_not_exist=must_not_exist)
-        return self._upload
-
     def end_write(self, *, with_errors: bool) -> None:
         if with_errors and self._upload is not None:
             self._upload.abort()
@@ -396,11 +387,27 @@ class PendingFile(DAVNonCollection):
     def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
         if self.entry is None or dry_run:
             return True
-        with self.provider.database.transaction() as session:
-            updated = tree.set_modified(session, self.entry, modification_time.parse(time_stamp))
-        assert isinstance(updated, FileEntry)
-        self.entry = updated
+        stored = FileResource(self.path, self.environ, self.entry)
+        stored.set_last_modified(dest_path, time_stamp, dry_run=False)
+        self.entry = stored.entry
         return True
+
+
+class PendingFile(PendingUpload):
+    """A new file of a /Files/ folder."""
+
+    def __init__(self, path: str, environ: dict[str, Any], folder: FolderEntry, name: str) -> None:
+        super().__init__(path, environ, name)
+        self.folder = folder
+
+    def get_ref_url(self) -> str:
+        return f"/~{self.folder.user_id}" + super().get_ref_url()
+
+    def begin_write(self, *, content_type: str | None = None) -> Upload:
+        must_not_exist = self.environ.get("HTTP_IF_NONE_MATCH", "").strip() == "*"
+        self._upload = Upload(self, self.folder.id, self.name, content_type,
+                              must_not_exist=must_not_exist)
+        return self._upload
 
 
 class Upload:

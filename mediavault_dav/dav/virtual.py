@@ -29,7 +29,7 @@ from wsgidav.dav_provider import DAVCollection, DAVNonCollection, _DAVResource
 from mediavault_dav.blobs import BlobInfo
 from mediavault_dav.dav.changes import changing
 from mediavault_dav.dav.errors import to_dav_error
-from mediavault_dav.dav.files import CREATED_KEY, FILES_ROOT, FileResource, Upload
+from mediavault_dav.dav.files import CREATED_KEY, FILES_ROOT, FileResource, PendingUpload, Upload
 from mediavault_dav.dav.quota import QuotaProperties
 from mediavault_dav.vault import member_names, properties, tree
 from mediavault_dav.vault.errors import VaultError
@@ -304,35 +304,15 @@ class MemberFile(FileResource):
         return True
 
 
-class PendingMember(DAVNonCollection):
-    """The target of a PUT of a new name into an album, before its bytes are safe."""
-
-    provider: MediaVaultProvider
+class PendingMember(PendingUpload):
+    """A new file PUT into an album: stored in the album's upload folder, then added."""
 
     def __init__(self, path: str, environ: dict[str, Any], collection: MemberCollection, name: str) -> None:
-        super().__init__(path, environ)
+        super().__init__(path, environ, name)
         self.collection = collection
-        self.name = name
-        self.entry: FileEntry | None = None
-        self._upload: MemberUpload | None = None
 
     def get_ref_url(self) -> str:
         return f"/~{self.provider.user_id(self.environ)}" + super().get_ref_url()
-
-    def get_content_length(self) -> int:
-        return self.entry.size if self.entry else 0
-
-    def get_content_type(self) -> str:
-        return self.entry.mime_type if self.entry else tree.DEFAULT_MIME_TYPE
-
-    def get_etag(self) -> str | None:
-        return self.entry.etag if self.entry else None
-
-    def support_etag(self) -> bool:
-        return True
-
-    def get_content(self) -> Any:
-        raise DAVError(HTTP_NOT_FOUND)
 
     def prevent_locking(self) -> bool:
         return True
@@ -340,18 +320,6 @@ class PendingMember(DAVNonCollection):
     def begin_write(self, *, content_type: str | None = None) -> MemberUpload:
         self._upload = MemberUpload(self, content_type)
         return self._upload
-
-    def end_write(self, *, with_errors: bool) -> None:
-        if with_errors and self._upload is not None:
-            self._upload.abort()
-
-    def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
-        if self.entry is None or dry_run:
-            return True
-        stored = FileResource(self.path, self.environ, self.entry)  # X-OC-Mtime after the PUT
-        stored.set_last_modified(dest_path, time_stamp, dry_run=False)
-        self.entry = stored.entry
-        return True
 
 
 class MemberUpload(Upload):
