@@ -38,6 +38,25 @@ def query(environ: dict[str, Any]) -> dict[str, list[str]]:
     return parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
 
 
+class NeverWritten:
+    """The write hooks every share resource refuses (a last line: the gate refuses writes first)."""
+
+    def delete(self) -> NoReturn:
+        _refuse()
+
+    def handle_delete(self) -> NoReturn:
+        _refuse()
+
+    def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> NoReturn:
+        _refuse()
+
+    def handle_move(self, dest_path: str) -> NoReturn:
+        _refuse()
+
+    def set_property_value(self, name: str, value: Any, *, dry_run: bool = False) -> NoReturn:
+        _refuse()
+
+
 @dataclass(frozen=True)
 class Listing:
     """What a share collection lists: subfolders and files, loaded in one go."""
@@ -47,7 +66,7 @@ class Listing:
     entries: list[Any] = field(default_factory=list)  # dav/propfind.py's prefetch hook: nothing to prefetch
 
 
-class ShareCollection(DAVCollection):
+class ShareCollection(NeverWritten, DAVCollection):
     """A folder of a share: the shared folder or one below it, or a flat share's root."""
 
     provider: ShareProvider
@@ -121,26 +140,11 @@ class ShareCollection(DAVCollection):
     def create_collection(self, name: str) -> NoReturn:
         _refuse()
 
-    def delete(self) -> NoReturn:
-        _refuse()
-
-    def handle_delete(self) -> NoReturn:
-        _refuse()
-
-    def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> NoReturn:
-        _refuse()
-
-    def handle_move(self, dest_path: str) -> NoReturn:
-        _refuse()
-
-    def set_property_value(self, name: str, value: Any, *, dry_run: bool = False) -> NoReturn:
-        _refuse()
-
     def support_recursive_delete(self) -> bool:
         return False
 
 
-class SharedFile(DAVNonCollection):
+class SharedFile(NeverWritten, DAVNonCollection):
     """A file of a share, under the name it has there."""
 
     provider: ShareProvider
@@ -197,21 +201,6 @@ class SharedFile(DAVNonCollection):
     # --- never written ------------------------------------------------------------------
 
     def begin_write(self, *, content_type: str | None = None) -> NoReturn:
-        _refuse()
-
-    def delete(self) -> NoReturn:
-        _refuse()
-
-    def handle_delete(self) -> NoReturn:
-        _refuse()
-
-    def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> NoReturn:
-        _refuse()
-
-    def handle_move(self, dest_path: str) -> NoReturn:
-        _refuse()
-
-    def set_property_value(self, name: str, value: Any, *, dry_run: bool = False) -> NoReturn:
         _refuse()
 
     def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> NoReturn:
