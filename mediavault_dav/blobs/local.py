@@ -207,8 +207,9 @@ class _File:
         self._written_back = 0
         self._direct = False
         self._writer: threading.Thread | None = None
-        self._full: queue.Queue[mmap.mmap | None] = queue.Queue(1)
-        self._free: queue.SimpleQueue[mmap.mmap] = queue.SimpleQueue()
+        # Made with the writer thread (small files never need them).
+        self._full: queue.Queue[mmap.mmap | None] | None = None
+        self._free: queue.SimpleQueue[mmap.mmap] | None = None
         self._error: BaseException | None = None
 
     def write(self, chunk: bytes) -> None:
@@ -227,15 +228,18 @@ class _File:
         """Give the full stage to the writer thread and take the free one."""
         if self._writer is None:
             self._direct = _set_direct(self._fd, True)  # decided once, at the first whole stage
+            self._full, self._free = queue.Queue(1), queue.SimpleQueue()
             self._free.put(mmap.mmap(-1, STAGE_BYTES))
             self._writer = threading.Thread(target=self._write_stages, name="blob-writer", daemon=True)
             self._writer.start()
         if self._error is not None:
             raise self._error
+        assert self._full is not None and self._free is not None
         self._full.put(self._stage)
         self._stage, self._staged = self._free.get(), 0
 
     def _write_stages(self) -> None:
+        assert self._full is not None and self._free is not None
         while (stage := self._full.get()) is not None:
             try:
                 if self._error is None:
@@ -258,7 +262,7 @@ class _File:
             self._written_back = self._written
 
     def _stop_writer(self) -> None:
-        if self._writer is not None:
+        if self._writer is not None and self._full is not None:
             self._full.put(None)
             self._writer.join()
             self._writer = None
@@ -284,7 +288,7 @@ class _File:
             os.close(self._fd)
             self._fd = -1
         stages = [self._stage] if self._stage is not None else []
-        while not self._free.empty():
+        while self._free is not None and not self._free.empty():
             stages.append(self._free.get_nowait())
         for stage in stages:
             stage.close()

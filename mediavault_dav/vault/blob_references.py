@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from mediavault_dav.blobs import BlobInfo, BlobWriter
+from mediavault_dav.db.statements import Statement
 
 BLOB_LOCK = 7305040
 
@@ -53,9 +54,12 @@ _ALL_REFERENCED = sa.text(
 )
 
 
+_HOLD_SHARED = Statement("SELECT pg_advisory_xact_lock_shared(:key)")  # every upload runs it
+
+
 def hold_shared(session: Session) -> None:
     """Hold the blob lock shared until the session's transaction ends."""
-    session.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": BLOB_LOCK})
+    _HOLD_SHARED.run(session, {"key": BLOB_LOCK})
 
 
 def publish(session: Session, writer: BlobWriter) -> BlobInfo:
