@@ -210,12 +210,15 @@ class EntryResource(_DAVResource):
 
     def handle_move(self, dest_path: str) -> bool:
         target_folder, target_name = self.move_destination(dest_path)
-        with changing(self.provider.database, self.environ, "move", self.path) as change:
-            change.about(self.entry)
-            change.details = {"destination": dest_path}
-            replaced = tree.move(change.session, self.entry, target_folder.id, target_name,
-                                 replace=self.environ.get("HTTP_OVERWRITE", "T") == "T")
-            change.status_code = 204 if replaced else 201
+        try:
+            with changing(self.provider.database, self.environ, "move", self.path) as change:
+                change.about(self.entry)
+                change.details = {"destination": dest_path}
+                replaced = tree.move(change.session, self.entry, target_folder.id, target_name,
+                                     replace=self.environ.get("HTTP_OVERWRITE", "T") == "T")
+                change.status_code = 204 if replaced else 201
+        except Exception as error:  # noqa: BLE001 - a vault refusal keeps its status (WsgiDAV would say 500)
+            raise to_dav_error(error) from None
         self._drop_locks()  # locks stay with the URL they were taken on (RFC 4918 7.5)
         if replaced:
             self.provider.drop_locks_at(dest_path, self.environ)
