@@ -40,7 +40,7 @@ from mediavault_dav.dav.virtual import MemberCollection
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import quotas, tree
 from mediavault_dav.vault.media_scanner import MediaScanner
-from mediavault_dav.vault.tree import FileEntry, FolderEntry
+from mediavault_dav.vault.tree import FileEntry
 
 _CACHE_KEY = "mediavault.resources"
 _UPLOAD_LIMITS_KEY = "mediavault.upload_limits"  # the signed-in user's, loaded with a PUT's path

@@ -234,7 +234,7 @@ def grant(session: Session, owner_id: int, target: Target, grantee_id: int, leve
     expires_at = _expiry(expires_at)
     _check_acting(session, owner_id, target, grantee_id, acting_id)
     before = _find(session, target, grantee_id)
-    columns = {column: None for column in _TARGET_COLUMNS.values()}
+    columns: dict[str, int | None] = {column: None for column in _TARGET_COLUMNS.values()}
     columns[_TARGET_COLUMNS[target.kind]] = target.id
     grant_id = session.execute(
         sa.text("""INSERT INTO permissions (owner_id, grantee_id, folder_id, file_id, album_id, smart_folder_id,

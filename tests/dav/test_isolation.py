@@ -52,7 +52,6 @@ from tests.support import Client, blob_files
 
 # --- alice's world -------------------------------------------------------------------------
 
-PROP = "{urn:example:test}note"
 SECRET_CONTENTS = {
     "/Files/Docs/report.txt": b"ALICE-SECRET-REPORT",
     "/Files/Docs/locked.txt": b"ALICE-SECRET-LOCKED",
@@ -124,7 +123,8 @@ def _seed(world: World, state: str) -> None:
     levels = {"read": ("read", "read", "read", "read"), "write": ("write", "write", "write", "manage"),
               "expired": ("write", "write", "write", "manage")}[state]
     grants = [grant(world.database, a, path, b, level) for path, level in
-              zip(("/Files/Docs", "/Files/Loose/single.txt", "/Albums/Trip", "/Smart Folders/Texts"), levels)]
+              zip(("/Files/Docs", "/Files/Loose/single.txt", "/Albums/Trip", "/Smart Folders/Texts"), levels,
+                  strict=True)]
     if state == "expired":
         for made in grants:
             expire(world.database, made.id)

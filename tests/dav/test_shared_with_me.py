@@ -14,7 +14,7 @@ from mediavault_dav.vault.users import Account
 from tests.dav.shared_support import SHARED, destination, expire, grant, lock, proppatch_body
 from tests.dav.shares.share_support import vault_snapshot
 from tests.dav.virtual_support import count, names, put
-from tests.support import PASSWORD, Client, blob_files, counted_statements, propfind
+from tests.support import PASSWORD, Client, blob_files, counted_statements
 
 DOCS = f"{SHARED}/alice/Docs"
 
@@ -358,7 +358,8 @@ def test_a_smart_folder_is_read_only_even_with_a_manage_grant(
     texts = f"{SHARED}/alice/Texts"
     # The rules' live result, wherever in alice's files it is: that is what was shared.
     assert names(bob_client, f"{texts}/") == ["deep.txt", "diary.txt", "report.txt"]
-    assert _status(bob_client.request("COPY", f"{texts}/deep.txt", headers=destination(bob_client, "/Files/d.txt"))) == 201
+    copied = bob_client.request("COPY", f"{texts}/deep.txt", headers=destination(bob_client, "/Files/d.txt"))
+    assert _status(copied) == 201
     for response in (bob_client.request("PUT", f"{texts}/report.txt", data=b"x"),
                      bob_client.request("DELETE", f"{texts}/report.txt"),
                      bob_client.request("PROPPATCH", f"{texts}/report.txt", data=proppatch_body()),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -89,7 +90,8 @@ def _file(database: Database, owner: Account, folder: FolderEntry, name: str, co
         tree.store_file(session, owner.id, folder.id, name, info, mime_type="text/plain")
 
 
-def _grant(database: Database, owner: Account, path: str, grantee: Account, level: str, **options: object):  # noqa: ANN202
+def _grant(database: Database, owner: Account, path: str, grantee: Account, level: str,
+           **options: Any) -> tuple[permissions.Grant, bool]:
     with database.transaction() as session:
         target = permissions.target_for_path(session, owner.id, path)
         return permissions.grant(session, owner.id, target, grantee.id, level, actor=OPERATOR, **options)
