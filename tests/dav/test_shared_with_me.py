@@ -11,6 +11,7 @@ import requests
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import activity, quotas, users
 from mediavault_dav.vault.users import Account
+from tests import media_samples
 from tests.dav.shared_support import SHARED, destination, expire, grant, lock, proppatch_body
 from tests.dav.shares.share_support import vault_snapshot
 from tests.dav.virtual_support import count, names, put
@@ -158,9 +159,12 @@ def test_copy_out_is_the_grantees_on_the_same_blob_and_counts_against_their_quot
         docs: Client, bob_client: Client, database: Database, alice: Account, bob: Account,
         blob_root: Path) -> None:
     grant(database, alice, "/Files/Docs", bob, "read")
+    assert _status(docs.request("PROPPATCH", "/Files/Docs/Sub/deep.txt", data=proppatch_body(value="kept"))) == 207
     blobs = len(blob_files(blob_root))
     assert _status(bob_client.request("COPY", DOCS, headers=destination(bob_client, "/Files/Copied"))) == 201
     assert len(blob_files(blob_root)) == blobs
+    assert bob_client.request("GET", "/Files/Copied/Sub/deep.txt").content == b"deep"
+    assert ">kept<" in bob_client.request("PROPFIND", "/Files/Copied/Sub/deep.txt", headers={"Depth": "0"}).text
     with database.transaction() as session:
         assert quotas.usage(session, bob.id).used == len(b"alice's report") + len(b"deep")
         assert quotas.usage(session, alice.id).used == len(b"alice's report") + len(b"deep") + len(b"alice's diary")
@@ -365,6 +369,17 @@ def test_a_smart_folder_is_read_only_even_with_a_manage_grant(
                      bob_client.request("PROPPATCH", f"{texts}/report.txt", data=proppatch_body()),
                      bob_client.request("LOCK", f"{texts}/report.txt", data=b"")):
         assert _status(response) == 403 and "smart folder is read-only" in response.text
+
+
+def test_a_grantee_listening_is_not_counted_as_the_owners_play(
+        docs: Client, bob_client: Client, database: Database, alice: Account, bob: Account) -> None:
+    assert put(docs, "/Files/Docs/song.wav", media_samples.wav(0.5)) == 201
+    grant(database, alice, "/Files/Docs", bob, "read")
+    player = {"User-Agent": "VLC/3.0.20 LibVLC/3.0.20"}
+    assert _status(bob_client.request("GET", f"{DOCS}/song.wav", headers=player)) == 200
+    assert count(database, "SELECT count(*) FROM play_history") == 0
+    assert _status(docs.request("GET", "/Files/Docs/song.wav", headers=player)) == 200
+    assert count(database, "SELECT count(*) FROM play_history WHERE user_id = :alice", alice=alice.id) == 1
 
 
 def test_an_administrator_has_no_way_into_other_users_files_over_dav(
