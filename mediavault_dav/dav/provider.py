@@ -63,8 +63,9 @@ class MediaVaultProvider(DAVProvider):
         self.blobs = blobs
         self.media_scanner = media_scanner
         self.verify_on_read = verify_on_read  # hash full GETs (dav/verified_read.py)
-        # The request this worker thread serves: ``ref_url_to_path`` (called by WsgiDAV
-        # without it) needs it to show a lock root in another user's tree.
+        # Who this worker thread serves, and the grants their request reached:
+        # ``ref_url_to_path`` (called by WsgiDAV without the request) needs them to show
+        # a lock root in another user's tree. Small, so nothing big outlives a request.
         self._request = threading.local()
 
     def is_readonly(self) -> bool:
@@ -85,7 +86,8 @@ class MediaVaultProvider(DAVProvider):
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> _DAVResource | None:
         if environ.get(ACCOUNT_KEY) is None:
             return None
-        self._request.environ = environ
+        self._request.user_id = self._user_id(environ)
+        self._request.places = shared.places_reached(environ)
         # WsgiDAV resolves the same path several times per request; resolve once.
         cache: dict[str, _DAVResource | None] = environ.setdefault(_CACHE_KEY, {})
         key = _cache_key(path)
@@ -155,10 +157,9 @@ class MediaVaultProvider(DAVProvider):
             return unquote(ref_url)
         owner, _, rest = ref_url[2:].partition("/")
         path = unquote("/" + rest)
-        environ = getattr(self._request, "environ", None)
-        if environ is None or environ.get(ACCOUNT_KEY) is None or owner == str(self._user_id(environ)):
+        if owner == str(getattr(self._request, "user_id", owner)) or not owner.isdigit():
             return path
-        return shared.shared_path_of(environ, int(owner), path) or shared.SHARED_ROOT
+        return shared.shared_path_of(getattr(self._request, "places", []), int(owner), path) or shared.SHARED_ROOT
 
     def resolve_target(self, dest_path: str, environ: dict[str, Any]) -> tuple[FolderResource, str]:
         """The folder and name a COPY/MOVE Destination names: in /Files/, or in a folder

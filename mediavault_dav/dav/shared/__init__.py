@@ -13,7 +13,7 @@ means for each method is in docs/permissions.md.
 
 from mediavault_dav.dav.shared.area import SharedWithMeCollection, resolve
 from mediavault_dav.dav.shared.gate import check_request
-from mediavault_dav.dav.shared.place import SHARED_ROOT, is_shared_path, shared_path_of
+from mediavault_dav.dav.shared.place import SHARED_ROOT, is_shared_path, places_reached, shared_path_of
 
-__all__ = ["SHARED_ROOT", "SharedWithMeCollection", "check_request", "is_shared_path", "resolve",
-           "shared_path_of"]
+__all__ = ["SHARED_ROOT", "SharedWithMeCollection", "check_request", "is_shared_path", "places_reached",
+           "resolve", "shared_path_of"]

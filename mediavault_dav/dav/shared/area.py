@@ -28,7 +28,7 @@ from mediavault_dav.vault import member_names, properties, shared_with_me, tree
 from mediavault_dav.vault.errors import VaultError
 from mediavault_dav.vault.names import split_path
 from mediavault_dav.vault.shared_with_me import SharedItem, SharingOwner
-from mediavault_dav.vault.tree import FileEntry, FolderEntry
+from mediavault_dav.vault.tree import FolderEntry
 
 if TYPE_CHECKING:
     from mediavault_dav.dav.provider import MediaVaultProvider
@@ -166,6 +166,4 @@ def _below_folder(provider: MediaVaultProvider, session: Session, root: SharedFo
         provider.remember(parent_path, shared_entry(parent_path, environ, located.parent, root.place), environ)
     if located.entry is None:
         return None
-    if isinstance(located.entry, FileEntry | FolderEntry):
-        return shared_entry(path, environ, located.entry, root.place)
-    return None
+    return shared_entry(path, environ, located.entry, root.place)

@@ -88,14 +88,20 @@ def register(environ: dict[str, Any], place: Place) -> None:
     """This request reaches ``place``: its changes name the grant in the audit trail,
     and lock roots in the owner's tree are shown at their shared path."""
     environ.setdefault(SHARED_GRANTS_KEY, {})[place.item.grant_id] = place.item.owner
-    places: list[Place] = environ.setdefault(_PLACES_KEY, [])
+    places = places_reached(environ)
     if place not in places:
         places.append(place)
 
 
-def shared_path_of(environ: dict[str, Any], owner_id: int, owner_files_path: str) -> str | None:
-    """Where this request's grantee sees an owner's ``/Files/...`` path, if anywhere."""
-    for place in environ.get(_PLACES_KEY, ()):
+def places_reached(environ: dict[str, Any]) -> list[Place]:
+    """The places this request has reached so far (the list grows as it reaches more)."""
+    places: list[Place] = environ.setdefault(_PLACES_KEY, [])
+    return places
+
+
+def shared_path_of(places: list[Place], owner_id: int, owner_files_path: str) -> str | None:
+    """Where the grantee sees an owner's ``/Files/...`` path through these places, if anywhere."""
+    for place in places:
         if place.owner_id == owner_id:
             found = place.shared_path(owner_files_path)
             if found is not None:
