@@ -167,10 +167,3 @@ def shared_items(session: Session, grantee_id: int, owner: str) -> list[SharedIt
              if item is not None]
     names = member_names.assign(found)
     return [dataclasses.replace(item, name=name) for item, name in zip(found, names, strict=True)]
-
-
-def shared_item(session: Session, grantee_id: int, owner: str, name: str) -> SharedItem | None:
-    """The item shown as ``name`` under ``/Shared With Me/<owner>/``, if any."""
-    items = shared_items(session, grantee_id, owner)
-    index = member_names.pick(items, name)
-    return None if index is None else items[index]

@@ -352,6 +352,28 @@ def test_an_album_shared_for_reading_and_for_writing(
     assert names(docs, "/Albums/Trip/") == ["holiday.txt"]
 
 
+def test_finders_housekeeping_file_in_a_shared_album_is_the_owners_and_follows_the_grant(
+        docs: Client, bob_client: Client, database: Database, alice: Account, bob: Account) -> None:
+    assert docs.request("MKCOL", "/Albums/Trip").status_code == 201
+    made = grant(database, alice, "/Albums/Trip", bob, "write")
+    trip = f"{SHARED}/alice/Trip"
+    assert _status(bob_client.request("PUT", f"{trip}/._photo.jpg", data=b"finder metadata")) == 201
+    assert names(bob_client, f"{trip}/") == []  # never a member
+    assert bob_client.request("GET", f"{trip}/._photo.jpg").content == b"finder metadata"
+    assert docs.request("GET", "/Files/Albums/Trip/._photo.jpg").content == b"finder metadata"
+    # Locked where it lives in alice's tree: alice's lock there stops bob.
+    token = lock(docs, "/Files/Albums/Trip/._photo.jpg")
+    assert _status(bob_client.request("PUT", f"{trip}/._photo.jpg", data=b"bob")) == 423
+    docs.request("UNLOCK", "/Files/Albums/Trip/._photo.jpg", headers={"Lock-Token": f"<{token}>"})
+    expire(database, made.id)
+    grant(database, alice, "/Albums/Trip", bob, "read")
+    assert _status(bob_client.request("DELETE", f"{trip}/._photo.jpg")) == 403
+    assert _status(bob_client.request("PUT", f"{trip}/._photo.jpg", data=b"bob")) == 403
+    grant(database, alice, "/Albums/Trip", bob, "write")
+    assert _status(bob_client.request("DELETE", f"{trip}/._photo.jpg")) == 204
+    assert _status(docs.request("GET", "/Files/Albums/Trip/._photo.jpg")) == 404
+
+
 def test_a_smart_folder_is_read_only_even_with_a_manage_grant(
         docs: Client, bob_client: Client, database: Database, alice: Account, bob: Account) -> None:
     from mediavault_dav.vault import smart_folders

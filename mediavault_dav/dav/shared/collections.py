@@ -29,7 +29,7 @@ from wsgidav.dav_provider import DAVNonCollection, _DAVResource
 from mediavault_dav.dav import media_properties
 from mediavault_dav.dav.albums import AlbumCollection
 from mediavault_dav.dav.files import FILES_ROOT, FileResource
-from mediavault_dav.dav.shared.files import MOVE_OUT_REFUSAL, TAGS_REFUSAL
+from mediavault_dav.dav.shared.files import MOVE_OUT_REFUSAL, TAGS_REFUSAL, SharedFile
 from mediavault_dav.dav.shared.place import Place
 from mediavault_dav.dav.smart_folders import SmartFolderCollection
 from mediavault_dav.dav.virtual import MemberCollection, MemberFile
@@ -38,6 +38,7 @@ from mediavault_dav.vault.albums import Album
 from mediavault_dav.vault.members import Member
 from mediavault_dav.vault.permissions import Action
 from mediavault_dav.vault.smart_folders import SmartFolder
+from mediavault_dav.vault.tree import FileEntry
 
 
 class SharedMember(MemberFile):
@@ -124,38 +125,13 @@ class SharedSmartFolder(_SharedMembers, SmartFolderCollection):
         self.refusal = "a shared smart folder is read-only: it shows the live result of its owner's rules"
 
 
-class _LooseFile(FileResource):
+class _LooseFile(SharedFile):
     """A file of the owner's tree reached through a shared album without being a
-    member; locked at its own place, changed only as the grant allows."""
+    member: locked at its own place in the owner's /Files/, changed as the grant allows."""
 
-    def __init__(self, path: str, environ: dict[str, Any], entry: Any, ref_url: str, place: Place) -> None:
-        super().__init__(path, environ, entry)
+    def __init__(self, path: str, environ: dict[str, Any], entry: FileEntry, ref_url: str, place: Place) -> None:
+        super().__init__(path, environ, entry, place)
         self._ref_url = ref_url
-        self.place = place
-
-    def prevent_locking(self) -> bool:
-        return not self.place.allows(Action.LOCK)
-
-    def begin_write(self, *, content_type: str | None = None) -> Any:
-        self.place.require(Action.CHANGE)
-        return super().begin_write(content_type=content_type)
-
-    def handle_delete(self) -> bool:
-        self.place.require(Action.CHANGE)
-        return super().handle_delete()
-
-    def handle_move(self, dest_path: str) -> bool:
-        raise DAVError(HTTP_FORBIDDEN, MOVE_OUT_REFUSAL)
-
-    def set_property_value(self, name: str, value: Any, *, dry_run: bool = False) -> Any:
-        self.place.require(Action.CHANGE)
-        if name == media_properties.TAGS:
-            raise DAVError(HTTP_FORBIDDEN, TAGS_REFUSAL)
-        return super().set_property_value(name, value, dry_run=dry_run)
-
-    def set_last_modified(self, dest_path: str, time_stamp: Any, *, dry_run: bool) -> bool:
-        self.place.require(Action.CHANGE)
-        return super().set_last_modified(dest_path, time_stamp, dry_run=dry_run)
 
 
 def shared_collection(path: str, environ: dict[str, Any], place: Place) -> _DAVResource:
