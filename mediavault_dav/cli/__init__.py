@@ -16,6 +16,7 @@ from mediavault_dav.cli.backups import backup, restore
 from mediavault_dav.cli.blobs import fsck, gc
 from mediavault_dav.cli.context import CliContext
 from mediavault_dav.cli.db import db
+from mediavault_dav.cli.grants import grant, grants, revoke
 from mediavault_dav.cli.imports import import_
 from mediavault_dav.cli.serve import serve
 from mediavault_dav.cli.sessions import sessions
@@ -55,6 +56,9 @@ cli.add_command(share)
 cli.add_command(quota)
 cli.add_command(setting)
 cli.add_command(audit)
+cli.add_command(grant)
+cli.add_command(revoke)
+cli.add_command(grants)
 
 
 def main() -> None:

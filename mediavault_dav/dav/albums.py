@@ -91,6 +91,9 @@ class AlbumCollection(MemberCollection):
 
     # --- members ---------------------------------------------------------------------
 
+    def owner_id(self) -> int:
+        return self.album.user_id
+
     def members(self, session: Session) -> list[Member]:
         return albums.album_members(session, self.album)
 

@@ -29,6 +29,8 @@ _log = logging.getLogger(__name__)
 
 _ACTOR_KEY = "mediavault.actor"
 _RECORDED_KEY = "mediavault.change_recorded"
+# Grants this request acts through (dav/shared/): {grant id: owner's user name}.
+SHARED_GRANTS_KEY = "mediavault.shared_grants"
 CHANGE_METHODS = frozenset({"PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH", "LOCK", "UNLOCK"})
 
 
@@ -61,13 +63,22 @@ class Change:
 
 @contextmanager
 def changing(database: Database, environ: dict[str, Any], action: str, path: str) -> Iterator[Change]:
-    """A transaction for one change; its audit row is written just before it commits."""
+    """A transaction for one change; its audit row is written just before it commits.
+
+    The actor is always the signed-in user; a change made through a grant (in
+    someone else's files) also names the owner and the grant in ``details``.
+    """
     with database.transaction() as session:
         change = Change(session)
         yield change
+        details = change.details
+        shared = environ.get(SHARED_GRANTS_KEY)
+        if shared:
+            details = {**(details or {}), "shared": [{"grant": grant, "owner": owner}
+                                                     for grant, owner in sorted(shared.items())]}
         activity.record(session, action=action, outcome="success", actor=actor_of(environ), path=path,
                         resource_type=change.resource_type, resource_id=change.resource_id,
-                        status_code=change.status_code, bytes=change.bytes, details=change.details)
+                        status_code=change.status_code, bytes=change.bytes, details=details)
     environ[_RECORDED_KEY] = True
 
 

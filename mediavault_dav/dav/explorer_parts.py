@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from wsgidav import util
 from wsgidav.dav_provider import _DAVResource
 
 from mediavault_dav.dav.virtual import Listing, MemberFile, VirtualCollection
@@ -84,7 +83,7 @@ class PartCollection(VirtualCollection):
         return replace(whole, items=items, entries=[item.entry for item in items])
 
     def build_member(self, item: Any, listing: Listing) -> _DAVResource:
-        member = MemberFile(util.join_uri(self.path, item.name), self.environ, item, self.folder)
+        member = self.folder.make_member(item, self.path)
         member.prefetch(listing.dead.get(("file", item.entry.id), {}))
         return member
 
@@ -92,4 +91,4 @@ class PartCollection(VirtualCollection):
         found = self.folder.get_member(name)
         if not isinstance(found, MemberFile):
             return None
-        return MemberFile(util.join_uri(self.path, found.name), self.environ, found.member, self.folder)
+        return self.folder.make_member(found.member, self.path)

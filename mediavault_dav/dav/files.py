@@ -192,30 +192,54 @@ class EntryResource(_DAVResource):
     def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> bool:
         if self.provider.copy_into_virtual_folder(self, dest_path, self.environ):  # album, tag: adds
             return True
-        target_folder, target_name = self.provider.resolve_target(dest_path, self.environ)
-        with changing(self.provider.database, self.environ, "copy", self.path) as change:
-            change.about(self.entry)
-            change.details = {"destination": dest_path}
-            replaced = tree.copy(change.session, self.entry, target_folder.id, target_name,
-                                 replace=self.environ.get("HTTP_OVERWRITE", "T") == "T",
-                                 recursive=depth_infinity)
-            change.status_code = 204 if replaced else 201
+        target_folder, target_name = self.copy_destination(dest_path)
+        try:
+            with changing(self.provider.database, self.environ, "copy", self.path) as change:
+                change.about(self.entry)
+                change.details = {"destination": dest_path}
+                # Into another user's tree (a folder shared with them, or theirs from one
+                # shared with them) the copy becomes theirs; within one tree, rows only.
+                replaced = tree.copy_across(change.session, self.entry, target_folder, target_name,
+                                            replace=self.environ.get("HTTP_OVERWRITE", "T") == "T",
+                                            recursive=depth_infinity)
+                change.status_code = 204 if replaced else 201
+        except Exception as error:  # noqa: BLE001 - a quota refusal is a 507, not WsgiDAV's 500
+            raise to_dav_error(error) from None
         self.environ[CREATED_KEY] = not replaced
         return True
 
     def handle_move(self, dest_path: str) -> bool:
-        target_folder, target_name = self.provider.resolve_target(dest_path, self.environ)
-        with changing(self.provider.database, self.environ, "move", self.path) as change:
-            change.about(self.entry)
-            change.details = {"destination": dest_path}
-            replaced = tree.move(change.session, self.entry, target_folder.id, target_name,
-                                 replace=self.environ.get("HTTP_OVERWRITE", "T") == "T")
-            change.status_code = 204 if replaced else 201
+        target_folder, target_name = self.move_destination(dest_path)
+        try:
+            with changing(self.provider.database, self.environ, "move", self.path) as change:
+                change.about(self.entry)
+                change.details = {"destination": dest_path}
+                replaced = tree.move(change.session, self.entry, target_folder.id, target_name,
+                                     replace=self.environ.get("HTTP_OVERWRITE", "T") == "T")
+                change.status_code = 204 if replaced else 201
+        except Exception as error:  # noqa: BLE001 - a vault refusal keeps its status (WsgiDAV would say 500)
+            raise to_dav_error(error) from None
         self._drop_locks()  # locks stay with the URL they were taken on (RFC 4918 7.5)
         if replaced:
             self.provider.drop_locks_at(dest_path, self.environ)
         self.environ[CREATED_KEY] = not replaced
         return True
+
+    # --- where a COPY or MOVE may land ------------------------------------------------
+
+    def copy_destination(self, dest_path: str) -> tuple[FolderEntry, str]:
+        """A folder of the user's /Files/, or of a folder shared with them for writing."""
+        folder, name = self.provider.resolve_target(dest_path, self.environ)
+        folder.check_writing_into()
+        return folder.entry, name
+
+    def move_destination(self, dest_path: str) -> tuple[FolderEntry, str]:
+        """A folder of the same tree: a MOVE never hands an entry to another user."""
+        folder, name = self.provider.resolve_target(dest_path, self.environ)
+        if folder.entry.user_id != self.entry.user_id:
+            raise DAVError(HTTP_FORBIDDEN, "a MOVE would give this away to another user's folder: copy it instead")
+        folder.check_writing_into()
+        return folder.entry, name
 
     def _drop_locks(self) -> None:
         if self.provider.lock_manager is not None:
@@ -251,9 +275,20 @@ class FolderResource(QuotaProperties, EntryResource, DAVCollection):
         return _Listing(entries, dead)
 
     def _member(self, entry: Entry, listing: _Listing) -> EntryResource:
-        member = entry_resource(util.join_uri(self.path, entry.name), self.environ, entry)
+        member = self.child(util.join_uri(self.path, entry.name), entry)
         member.prefetch(listing.dead.get(member.entry_key, {}))
         return member
+
+    def child(self, path: str, entry: Entry) -> EntryResource:
+        """The resource of an entry of this folder (a shared folder's children are shared too)."""
+        return entry_resource(path, self.environ, entry)
+
+    def check_writing_into(self) -> None:
+        """Refuse (DAVError) if this request may not create or change entries in this folder.
+
+        A user's own folders take anything; a folder shared with them only what
+        their grant allows (dav/shared/).
+        """
 
     def get_member_names(self) -> list[str]:
         return [member.name for member in self.get_member_list()]
@@ -272,9 +307,10 @@ class FolderResource(QuotaProperties, EntryResource, DAVCollection):
         return True
 
     def create_empty_resource(self, name: str) -> DAVNonCollection:
+        self.check_writing_into()
         if self.environ["REQUEST_METHOD"] == "PUT":
             # Nothing becomes visible until the body is safely stored.
-            return PendingFile(util.join_uri(self.path, name), self.environ, self.entry, name)
+            return self.pending(util.join_uri(self.path, name), name)
         # LOCK on an unmapped URL creates an empty resource (RFC 4918 7.3).
         empty = self.provider.blobs.writer()
         path = util.join_uri(self.path, name)
@@ -285,17 +321,24 @@ class FolderResource(QuotaProperties, EntryResource, DAVCollection):
                                     must_not_exist=True)
             change.about(entry)
             change.status_code, change.bytes, change.details = 201, 0, {"created_by": "LOCK"}
-        created = FileResource(path, self.environ, entry)
+        created = self.child(path, entry)
+        assert isinstance(created, FileResource)
         self.provider.remember(created.path, created, self.environ)
         return created
 
+    def pending(self, path: str, name: str) -> DAVNonCollection:
+        """The target of a PUT of a new name, until its bytes are stored."""
+        return PendingFile(path, self.environ, self.entry, name)
+
     def create_collection(self, name: str) -> FolderResource:
+        self.check_writing_into()
         path = util.join_uri(self.path, name)
         with changing(self.provider.database, self.environ, "mkcol", path) as change:
             folder = tree.create_folder(change.session, self.entry.user_id, self.entry.id, name)
             change.about(folder)
             change.status_code = 201
-        created = FolderResource(path, self.environ, folder)
+        created = self.child(path, folder)
+        assert isinstance(created, FolderResource)
         self.provider.remember(created.path, created, self.environ)
         return created
 

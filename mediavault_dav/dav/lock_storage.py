@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.orm import Session
-from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_LOCKED, DAVError
-from wsgidav.lock_man.lock_manager import generate_lock_token, normalize_lock_root, validate_lock
+from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_LOCKED, DAVError, DAVErrorCondition
+from wsgidav.lock_man.lock_manager import LockManager, generate_lock_token, normalize_lock_root, validate_lock
 from wsgidav.mw.base_mw import BaseMiddleware
 
 from mediavault_dav.dav.changes import changing
@@ -156,6 +156,37 @@ class PostgresLockStorage:
                 (include_root and lock["root"] == root)
                 or (include_children and lock["root"].startswith(prefix)))]
         return [lock["token"] for lock in found] if token_only else found
+
+
+class VisibleLockRoots(LockManager):
+    """WsgiDAV's lock manager, naming conflicting locks by paths the requester uses.
+
+    A 423 lists the roots of the locks in the way (``no-conflicting-lock``).
+    WsgiDAV lists lock keys, ``/~<user id>/Files/...``, which is no URL a client
+    can use, and for a file shared with the requester would show its owner's id
+    and the owner's folders above the shared one. ``visible`` turns a key into
+    the requester's own path for it (the provider's ``ref_url_to_path``).
+    """
+
+    def __init__(self, storage: Any, visible: Callable[[str], str]) -> None:
+        super().__init__(storage)
+        self._visible = visible
+
+    def _translated(self, condition: DAVErrorCondition | None) -> None:
+        if condition is not None:
+            condition.hrefs = list(dict.fromkeys(self._visible(href) for href in condition.hrefs))
+
+    def _get_write_conflicts(self, url: str, depth: str, token_list: list[str], principal: str) -> Any:
+        conflicts = super()._get_write_conflicts(url, depth, token_list, principal)
+        self._translated(conflicts)
+        return conflicts
+
+    def _check_lock_permission(self, *args: Any) -> None:
+        try:
+            super()._check_lock_permission(*args)
+        except DAVError as error:
+            self._translated(error.err_condition)
+            raise
 
 
 class LockSnapshotScope(BaseMiddleware):

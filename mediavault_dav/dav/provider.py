@@ -2,12 +2,16 @@
 
 It resolves a request path to a resource. Everything below the root is looked up
 through the signed-in account, so another user's data is never reachable: their
-paths are simply not there (404). Reference URLs, the keys of locks, carry the
-owner's id (``/~<id>/Files/...``) for the same reason.
+paths are simply not there (404). The one way into another user's files is a
+live grant, below ``/Shared With Me/<owner>/`` (dav/shared/), checked on every
+request. Reference URLs, the keys of locks, carry the owner's id
+(``/~<id>/Files/...``) for the same reason, and are the owner's own whatever
+path reaches a file, so locks taken by the owner and through a grant meet.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote
@@ -18,7 +22,7 @@ from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, DAVError
 from wsgidav.dav_provider import DAVProvider, _DAVResource
 
 from mediavault_dav.blobs import BlobStore
-from mediavault_dav.dav import modification_time, plays, propfind
+from mediavault_dav.dav import modification_time, plays, propfind, shared
 from mediavault_dav.dav.auth import ACCOUNT_KEY
 from mediavault_dav.dav.files import (
     CREATED_KEY,
@@ -29,20 +33,17 @@ from mediavault_dav.dav.files import (
     entry_resource,
     files_segments,
 )
-from mediavault_dav.dav.lock_storage import PostgresLockStorage
+from mediavault_dav.dav.lock_storage import PostgresLockStorage, VisibleLockRoots
 from mediavault_dav.dav.playlists import RESULT_KEY as PLAYLIST_RESULT_KEY
 from mediavault_dav.dav.root import RootCollection
 from mediavault_dav.dav.virtual import MemberCollection
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import quotas, tree
 from mediavault_dav.vault.media_scanner import MediaScanner
-from mediavault_dav.vault.tree import FileEntry, FolderEntry
+from mediavault_dav.vault.tree import FileEntry
 
 _CACHE_KEY = "mediavault.resources"
 _UPLOAD_LIMITS_KEY = "mediavault.upload_limits"  # the signed-in user's, loaded with a PUT's path
-# WsgiDAV checks locks for each of these before acting: their lock snapshot is
-# loaded together with the path (dav/lock_storage.py).
-_LOCK_CHECKING_METHODS = frozenset({"PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH", "LOCK", "UNLOCK"})
 
 
 def _cache_key(path: str) -> str:
@@ -51,6 +52,10 @@ def _cache_key(path: str) -> str:
 
 
 class MediaVaultProvider(DAVProvider):
+    # WsgiDAV checks locks for each of these before acting: their lock snapshot is
+    # loaded together with the path (dav/lock_storage.py).
+    LOCK_CHECKING_METHODS = frozenset({"PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH", "LOCK", "UNLOCK"})
+
     def __init__(self, database: Database, blobs: BlobStore, media_scanner: MediaScanner | None = None, *,
                  verify_on_read: bool = False) -> None:
         super().__init__()
@@ -58,9 +63,18 @@ class MediaVaultProvider(DAVProvider):
         self.blobs = blobs
         self.media_scanner = media_scanner
         self.verify_on_read = verify_on_read  # hash full GETs (dav/verified_read.py)
+        # Who this worker thread serves, and the grants their request reached:
+        # ``ref_url_to_path`` (called by WsgiDAV without the request) needs them to show
+        # a lock root in another user's tree. Small, so nothing big outlives a request.
+        self._request = threading.local()
 
     def is_readonly(self) -> bool:
         return False
+
+    def set_lock_manager(self, lock_manager: Any) -> None:
+        # Conflicts are reported with the requester's paths, not lock keys (dav/lock_storage.py).
+        visible = lambda ref_url: quote(self.ref_url_to_path(ref_url))  # noqa: E731
+        super().set_lock_manager(None if lock_manager is None else VisibleLockRoots(lock_manager.storage, visible))
 
     def _user_id(self, environ: dict[str, Any]) -> int:
         return environ[ACCOUNT_KEY].id
@@ -72,6 +86,8 @@ class MediaVaultProvider(DAVProvider):
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> _DAVResource | None:
         if environ.get(ACCOUNT_KEY) is None:
             return None
+        self._request.user_id = self._user_id(environ)
+        self._request.places = shared.places_reached(environ)
         # WsgiDAV resolves the same path several times per request; resolve once.
         cache: dict[str, _DAVResource | None] = environ.setdefault(_CACHE_KEY, {})
         key = _cache_key(path)
@@ -88,8 +104,8 @@ class MediaVaultProvider(DAVProvider):
         if segments is not None:
             with self.database.reading() as session:
                 located = tree.locate(session, self._user_id(environ), segments)
-                if environ["REQUEST_METHOD"] in _LOCK_CHECKING_METHODS:
-                    self._preload_locks(session, environ)
+                if environ["REQUEST_METHOD"] in self.LOCK_CHECKING_METHODS:
+                    self.preload_locks(session, environ, self._user_id(environ))
                 if environ["REQUEST_METHOD"] == "PUT":  # on the connection that is already open
                     environ[_UPLOAD_LIMITS_KEY] = quotas.upload_limits(session, self._user_id(environ))
             shown = FILES_ROOT + "".join("/" + segment for segment in segments)
@@ -101,6 +117,8 @@ class MediaVaultProvider(DAVProvider):
             if located.entry is None:
                 return None
             return entry_resource(shown, environ, located.entry)
+        if shared.is_shared_path(path.rstrip("/")):
+            return shared.resolve(self, path, environ)
         resource: _DAVResource | None = RootCollection("/", environ)
         cache = environ.setdefault(_CACHE_KEY, {})
         walked = ""
@@ -120,10 +138,11 @@ class MediaVaultProvider(DAVProvider):
                 limits = quotas.upload_limits(session, owner_id)
         return limits
 
-    def _preload_locks(self, session: Session, environ: dict[str, Any]) -> None:
+    def preload_locks(self, session: Session, environ: dict[str, Any], owner_id: int) -> None:
+        """Take the request's snapshot of ``owner_id``'s locks on the session already open."""
         storage = getattr(self.lock_manager, "storage", None)
         if isinstance(storage, PostgresLockStorage):
-            storage.preload(session, f"/~{self._user_id(environ)}")
+            storage.preload(session, f"/~{owner_id}")
 
     # --- helpers for the resources ----------------------------------------
 
@@ -131,19 +150,29 @@ class MediaVaultProvider(DAVProvider):
         return f"/~{self._user_id(environ)}" + quote(path)
 
     def ref_url_to_path(self, ref_url: str) -> str:
-        if ref_url.startswith("/~"):
-            ref_url = "/" + ref_url[2:].partition("/")[2]
-        return unquote(ref_url)
+        """The path at which the signed-in user sees a lock's root: their own files by
+        their /Files/ path, another user's (a lock in a shared folder) by its path
+        below /Shared With Me/."""
+        if not ref_url.startswith("/~"):
+            return unquote(ref_url)
+        owner, _, rest = ref_url[2:].partition("/")
+        path = unquote("/" + rest)
+        if owner == str(getattr(self._request, "user_id", owner)) or not owner.isdigit():
+            return path
+        return shared.shared_path_of(getattr(self._request, "places", []), int(owner), path) or shared.SHARED_ROOT
 
-    def resolve_target(self, dest_path: str, environ: dict[str, Any]) -> tuple[FolderEntry, str]:
-        """The folder and name a COPY/MOVE Destination names; it must be in /Files/."""
-        segments = files_segments(dest_path.rstrip("/") or "/")
-        if not segments:
-            raise DAVError(HTTP_FORBIDDEN, "the destination must be inside /Files/")
-        parent = self.get_resource_inst(util.get_uri_parent(dest_path.rstrip("/")), environ)
-        if not isinstance(parent, FolderResource):
+    def resolve_target(self, dest_path: str, environ: dict[str, Any]) -> tuple[FolderResource, str]:
+        """The folder and name a COPY/MOVE Destination names: in /Files/, or in a folder
+        shared with the user (whose grant the resource then checks)."""
+        target = dest_path.rstrip("/") or "/"
+        if not (files_segments(target) or shared.is_shared_path(target)):
+            raise DAVError(HTTP_FORBIDDEN, "the destination must be inside /Files/ or a folder shared with you")
+        parent = self.get_resource_inst(util.get_uri_parent(target), environ)
+        if isinstance(parent, FolderResource):
+            return parent, util.get_uri_name(target)
+        if parent is None or files_segments(target) is not None:
             raise DAVError(HTTP_CONFLICT, "the destination's parent folder does not exist")
-        return parent.entry, segments[-1]
+        raise DAVError(HTTP_FORBIDDEN, "the destination must be inside a folder shared with you")
 
     def virtual_target(self, dest_path: str, environ: dict[str, Any]) -> MemberCollection | None:
         """The album, tag ... a COPY/MOVE Destination names a member of, if any."""
@@ -151,10 +180,12 @@ class MediaVaultProvider(DAVProvider):
         return parent if isinstance(parent, MemberCollection) else None
 
     def copy_into_virtual_folder(self, source: EntryResource, dest_path: str, environ: dict[str, Any]) -> bool:
-        """COPY to a virtual folder adds the file to it; False for destinations in /Files/."""
-        if files_segments(dest_path.rstrip("/") or "/") is not None:
-            return False
+        """COPY to a virtual folder adds the file to it; False for destinations in folders
+        (/Files/, or a folder shared with the user)."""
         target = self.virtual_target(dest_path, environ)
+        if target is None and (files_segments(dest_path.rstrip("/") or "/") is not None
+                               or shared.is_shared_path(dest_path.rstrip("/"))):
+            return False
         if target is None:
             raise DAVError(HTTP_FORBIDDEN, "files can be copied into /Files/, an album or a tag")
         if not isinstance(source, FileResource):
@@ -168,19 +199,26 @@ class MediaVaultProvider(DAVProvider):
             self.media_scanner.submit(entry.media_file_id, entry.hash, entry.mime_type)
 
     def drop_locks_at(self, path: str, environ: dict[str, Any]) -> None:
+        """Remove the locks of what was at ``path`` (a target replaced by a MOVE)."""
         if self.lock_manager is not None:
-            self.lock_manager.remove_all_locks_from_url(self.ref_url(path, environ), recursive=True)
+            replaced = self.get_resource_inst(path, environ)  # as this request first found it
+            ref_url = replaced.get_ref_url() if replaced is not None else self.ref_url(path, environ)
+            self.lock_manager.remove_all_locks_from_url(ref_url, recursive=True)
 
     def custom_request_handler(self, environ: dict[str, Any], start_response: Any,
                                default_handler: Any) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
+        if shared.is_shared_path(environ["PATH_INFO"]):
+            shared.check_request(self, environ)  # the grant's level, before anything else
         if method == "PROPFIND":
             resource = self.get_resource_inst(environ["PATH_INFO"], environ)
             if propfind.handles(resource, environ):
                 return propfind.respond(resource, environ, start_response)  # type: ignore[arg-type]
         if method == "GET":
             resource = self.get_resource_inst(environ["PATH_INFO"], environ)
-            if isinstance(resource, FileResource) and plays.is_listening(environ, resource.entry):
+            # Only the owner's own listening counts (a grantee's plays are not theirs).
+            if (isinstance(resource, FileResource) and resource.entry.user_id == self._user_id(environ)
+                    and plays.is_listening(environ, resource.entry)):
                 plays.record(environ, self.database, resource.entry)  # dav/plays.py: when a play counts
         if method == "PUT":
             answer = _with_playlist_result(environ, start_response)

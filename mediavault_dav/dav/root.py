@@ -1,7 +1,7 @@
 """The signed-in user's root: the top-level areas of the namespace (DESIGN.md).
 
-Each area is its own collection class (dav/albums.py, dav/tags.py, ...); an area
-whose issue has not landed yet lists nothing.
+Each area is its own collection class (dav/albums.py, dav/tags.py, ...,
+dav/shared/ for what others share with the user).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from mediavault_dav.dav.albums import AlbumsCollection
 from mediavault_dav.dav.categories import CategoriesCollection
 from mediavault_dav.dav.playlists import PlaylistsCollection
 from mediavault_dav.dav.quota import QuotaProperties
+from mediavault_dav.dav.shared import SharedWithMeCollection
 from mediavault_dav.dav.smart_folders import SmartFoldersCollection
 from mediavault_dav.dav.tags import TagsCollection
 
@@ -36,6 +37,7 @@ _VIRTUAL_AREAS: dict[str, Any] = {
     TAGS: TagsCollection,
     CATEGORIES: CategoriesCollection,
     PLAYLISTS: PlaylistsCollection,
+    SHARED_WITH_ME: SharedWithMeCollection,
 }
 
 
@@ -51,28 +53,10 @@ class RootCollection(QuotaProperties, DAVCollection):
             return None
         if name == FILES:
             return self.provider.get_resource_inst("/" + FILES, self.environ)
-        area = _VIRTUAL_AREAS.get(name, AreaCollection)
-        return area(join_uri(self.path, name), self.environ)  # type: ignore[no-any-return]
+        return _VIRTUAL_AREAS[name](join_uri(self.path, name), self.environ)  # type: ignore[no-any-return]
 
     def get_display_name(self) -> str:
         return "MediaVault"
-
-    def prevent_locking(self) -> bool:
-        return True
-
-
-class AreaCollection(QuotaProperties, DAVCollection):
-    """A top-level area whose contents arrive with its own issue."""
-
-    def __init__(self, path: str, environ: dict[str, Any]) -> None:
-        super().__init__(path, environ)
-
-    def get_member_names(self) -> list[str]:
-        return []
-
-    def get_member(self, name: str) -> None:
-        # WsgiDAV's default asks the provider for the path, which would ask us again.
-        return None
 
     def prevent_locking(self) -> bool:
         return True

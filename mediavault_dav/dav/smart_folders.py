@@ -54,6 +54,9 @@ class SmartFolderCollection(MemberCollection):
     def get_last_modified(self) -> float:
         return timestamp(self.folder.updated_at)
 
+    def owner_id(self) -> int:
+        return self.folder.user_id
+
     def members(self, session: Session) -> list[Member]:
         return smart_folders.smart_folder_members(session, self.folder)
 

@@ -149,6 +149,10 @@ class MemberCollection(VirtualCollection):
 
     # --- what a kind of folder provides -----------------------------------------------
 
+    def owner_id(self) -> int:
+        """Whose files this folder holds (an album shared with the user is its owner's)."""
+        return self.provider.user_id(self.environ)
+
     def members(self, session: Session) -> list[Member]:
         raise NotImplementedError
 
@@ -177,9 +181,13 @@ class MemberCollection(VirtualCollection):
         return Listing(found, [member.entry for member in found], dead)
 
     def build_member(self, item: Any, listing: Listing) -> MemberFile:
-        member = MemberFile(util.join_uri(self.path, item.name), self.environ, item, self)
+        member = self.make_member(item)
         member.prefetch(listing.dead.get(("file", item.entry.id), {}))
         return member
+
+    def make_member(self, member: Member, parent_path: str | None = None) -> MemberFile:
+        """The member as a resource, at ``parent_path`` (default: this folder; Explorer's parts differ)."""
+        return MemberFile(util.join_uri(parent_path or self.path, member.name), self.environ, member, self)
 
     def iter_members(self, listing: Listing) -> Iterator[_DAVResource]:
         from mediavault_dav.dav import explorer_parts  # (it builds on this module)
@@ -197,8 +205,7 @@ class MemberCollection(VirtualCollection):
             return explorer_parts.PartCollection(self, number, name)
         with dav_errors(), self.provider.database.reading() as session:
             found = self.find(session, name)
-        return None if found is None else MemberFile(util.join_uri(self.path, found.name), self.environ,
-                                                     found, self)
+        return None if found is None else self.make_member(found)
 
     # --- membership changes (writable kinds) -------------------------------------------
 
@@ -209,6 +216,9 @@ class MemberCollection(VirtualCollection):
     def add_copy(self, entry: FileEntry, name: str) -> bool:
         """COPY of a file to ``<this folder>/<name>``: it becomes a member. True if new."""
         self.check_writable()
+        if entry.user_id != self.owner_id():
+            refuse(f"only its owner's files can be added to a {self.kind}: copy the file into "
+                   "/Files/ first, then add that copy")
         with dav_errors(), changing(self.provider.database, self.environ, "copy", self.child_path(name)) as change:
             change.about(entry)
             change.details = {"into": self.path}
@@ -326,13 +336,13 @@ class MemberUpload(Upload):
     """A PUT into a virtual folder: stored where the folder keeps its uploads, then added."""
 
     def __init__(self, resource: PendingMember, content_type: str | None) -> None:
+        self._pending = resource  # first: the quota checked below is its folder's owner's
         # The folder is chosen when the bytes are safe (store below), not now.
         super().__init__(resource, 0, resource.name, content_type,  # type: ignore[arg-type]
                          must_not_exist=resource.environ.get("HTTP_IF_NONE_MATCH", "").strip() == "*")
-        self._pending = resource
 
     def owner_id(self) -> int:
-        return self._resource.provider.user_id(self._resource.environ)
+        return self._pending.collection.owner_id()
 
     def store(self, session: Session, info: BlobInfo) -> FileEntry:
         collection = self._pending.collection

@@ -29,23 +29,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mediavault_dav.db.statements import Statement
-from mediavault_dav.vault import albums, passwords, share_guard, smart_folders, tags, tree
-from mediavault_dav.vault.errors import Forbidden, InvalidInput, NotFound
-from mediavault_dav.vault.housekeeping import is_housekeeping
-from mediavault_dav.vault.names import split_path
-from mediavault_dav.vault.tree import FileEntry
+from mediavault_dav.vault import passwords, share_guard, targets
+from mediavault_dav.vault.errors import InvalidInput, NotFound
+from mediavault_dav.vault.targets import Target, describe_target
 
 TOKEN_BYTES = 32  # 256 bits; token_urlsafe gives 43 characters
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 TOKEN_PREFIX_LENGTH = 12  # hex digits of the token's hash that name a share in logs
 MAX_LABEL_LENGTH = 200
 MAX_DOWNLOADS = 1_000_000_000
-KINDS = ("folder", "file", "album", "smart_folder", "tag")
-
-# The areas of the namespace a share can point into (DESIGN.md's names).
-FILES_AREA = "Files"
-_NAMED_AREAS = {"Albums": "album", "Smart Folders": "smart_folder", "Tags": "tag"}
-_SHAREABLE = "/Files/..., /Albums/<album>, /Smart Folders/<smart folder> or /Tags/<tag>"
+KINDS = targets.KINDS  # a share can point at every kind of target
 
 
 def hash_token(token: str) -> str:
@@ -60,78 +53,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-# --- what a share points at ----------------------------------------------------
+# --- what a share points at: vault/targets.py -----------------------------------------
+
+ShareTarget = Target
 
 
-@dataclass(frozen=True)
-class ShareTarget:
-    kind: str  # one of KINDS
-    id: int
-    path: str  # as its owner sees it: /Files/Trip, /Albums/Trip ...
-
-
-def target_for_path(session: Session, user_id: int, path: str) -> ShareTarget:
+def target_for_path(session: Session, user_id: int, path: str) -> Target:
     """What a user's vault path names, if it can be shared."""
-    segments = split_path(unicodedata.normalize("NFC", path.strip()))
-    if not segments:
-        raise InvalidInput(f"a share names one of {_SHAREABLE}")
-    area, rest = segments[0], segments[1:]
-    if area == FILES_AREA:
-        entry = tree.resolve(session, user_id, rest)
-        shown = "/" + "/".join(segments)
-        if entry is None:
-            raise NotFound(f"{shown} does not exist")
-        if isinstance(entry, FileEntry):
-            if is_housekeeping(entry.name):
-                raise Forbidden(f"{entry.name!r} is a client's housekeeping file; shares never show those")
-            return ShareTarget("file", entry.id, shown)
-        return ShareTarget("folder", entry.id, shown)
-    kind = _NAMED_AREAS.get(area)
-    if kind is None or len(rest) != 1:
-        hint = " (share a single file by its /Files/ path)" if kind is not None and len(rest) > 1 else ""
-        raise InvalidInput(f"a share names one of {_SHAREABLE}{hint}")
-    name = rest[0]
-    if kind == "album":
-        return ShareTarget(kind, albums.get_album(session, user_id, name).id, f"/Albums/{name}")
-    if kind == "smart_folder":
-        found = smart_folders.get_smart_folder(session, user_id, name)
-        return ShareTarget(kind, found.id, f"/Smart Folders/{found.name}")
-    tag = tags.get_tag(session, user_id, name)
-    return ShareTarget(kind, tag.id, f"/Tags/{tag.name}")
-
-
-_FOLDER_PATH = sa.text(
-    """WITH RECURSIVE up(id, parent_id, path) AS (
-           SELECT id, parent_id, CASE WHEN parent_id IS NULL THEN '' ELSE '/' || name END
-           FROM folders WHERE id = :folder
-         UNION ALL
-           SELECT f.id, f.parent_id, CASE WHEN f.parent_id IS NULL THEN up.path ELSE '/' || f.name || up.path END
-           FROM folders f JOIN up ON f.id = up.parent_id
-       )
-       SELECT path FROM up WHERE parent_id IS NULL"""
-)
-
-
-def _folder_path(session: Session, folder_id: int) -> str | None:
-    path = session.execute(_FOLDER_PATH, {"folder": folder_id}).scalar_one_or_none()
-    return None if path is None else "/Files" + path
-
-
-def describe_target(session: Session, kind: str, target_id: int) -> str:
-    """The target's path as its owner sees it now (it follows renames and moves)."""
-    if kind == "folder":
-        return _folder_path(session, target_id) or "?"
-    if kind == "file":
-        row = session.execute(sa.text("SELECT folder_id, name FROM files WHERE id = :id"),
-                              {"id": target_id}).one_or_none()
-        if row is None:
-            return "?"
-        folder = _folder_path(session, row.folder_id) or "/Files"
-        return f"{folder.rstrip('/')}/{row.name}"
-    table, area = {"album": ("albums", "Albums"), "smart_folder": ("smart_folders", "Smart Folders"),
-                   "tag": ("tags", "Tags")}[kind]
-    name = session.execute(sa.text(f"SELECT name FROM {table} WHERE id = :id"), {"id": target_id}).scalar()
-    return f"/{area}/{name}"
+    return targets.target_for_path(session, user_id, path, kinds=KINDS, what="a share", verb="share")
 
 
 # --- making and managing shares ---------------------------------------------------

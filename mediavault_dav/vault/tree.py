@@ -122,25 +122,32 @@ FILE_COLUMNS_PREFIXED = (
 )
 
 
-_LOCATE = Statement(
-    f"""
-    WITH RECURSIVE walk(depth, id) AS (
-        SELECT 0, id FROM folders WHERE user_id = :user AND parent_id IS NULL
-      UNION ALL
-        SELECT w.depth + 1, f.id FROM walk w
-        JOIN folders f ON f.parent_id = w.id AND f.user_id = :user
-         AND f.name_key = normalize((CAST(:segments AS text[]))[w.depth + 1], NFC)
-        WHERE w.depth < :count
-    ), deepest AS (
-        SELECT depth, id FROM walk ORDER BY depth DESC LIMIT 1
+def _locate_statement(start: str) -> Statement:
+    """The path walk, from the folder ``start`` selects (it binds ``:user``)."""
+    return Statement(
+        f"""
+        WITH RECURSIVE walk(depth, id) AS (
+            SELECT 0, id FROM folders WHERE {start}
+          UNION ALL
+            SELECT w.depth + 1, f.id FROM walk w
+            JOIN folders f ON f.parent_id = w.id AND f.user_id = :user
+             AND f.name_key = normalize((CAST(:segments AS text[]))[w.depth + 1], NFC)
+            WHERE w.depth < :count
+        ), deepest AS (
+            SELECT depth, id FROM walk ORDER BY depth DESC LIMIT 1
+        )
+        SELECT deepest.depth, {FOLDER_COLUMNS}, {FILE_COLUMNS_PREFIXED}
+        FROM deepest JOIN folders f ON f.id = deepest.id
+        LEFT JOIN files e ON deepest.depth = :count - 1 AND e.user_id = :user AND e.folder_id = f.id
+             AND e.name_key = normalize((CAST(:segments AS text[]))[:count], NFC)
+        LEFT JOIN media_files m ON m.id = e.media_file_id
+        """
     )
-    SELECT deepest.depth, {FOLDER_COLUMNS}, {FILE_COLUMNS_PREFIXED}
-    FROM deepest JOIN folders f ON f.id = deepest.id
-    LEFT JOIN files e ON deepest.depth = :count - 1 AND e.user_id = :user AND e.folder_id = f.id
-         AND e.name_key = normalize((CAST(:segments AS text[]))[:count], NFC)
-    LEFT JOIN media_files m ON m.id = e.media_file_id
-    """
-)
+
+
+_LOCATE = _locate_statement("user_id = :user AND parent_id IS NULL")
+# The same walk from a given folder of the user: paths below a folder shared with someone.
+_LOCATE_BELOW = _locate_statement("id = :start AND user_id = :user")
 
 
 @dataclass(frozen=True)
@@ -166,6 +173,22 @@ def locate(session: Session, user_id: int, segments: Sequence[str]) -> Located:
     row = _LOCATE.first(session, {"user": user_id, "segments": list(segments), "count": len(segments)})
     if row is None:
         raise NotFound("the user has no root folder")
+    return _located(row, segments)
+
+
+def locate_below(session: Session, folder: FolderEntry, segments: Sequence[str]) -> Located:
+    """As ``locate``, for a path below ``folder`` (in its owner's tree), in one statement.
+
+    Nothing above ``folder`` can be named: the walk starts there and only goes down.
+    """
+    row = _LOCATE_BELOW.first(session, {"user": folder.user_id, "start": folder.id, "segments": list(segments),
+                                        "count": len(segments)})
+    if row is None:
+        return Located(None, None)  # the folder itself is gone
+    return _located(row, segments)
+
+
+def _located(row: Row, segments: Sequence[str]) -> Located:
     if row.depth == len(segments):
         return Located(folder_from_row(row), None)  # (its parent is not needed: nothing is created in it)
     if row.depth < len(segments) - 1:
@@ -420,17 +443,19 @@ def _existing(session: Session, user_id: int, folder_id: int, name: str) -> Entr
     return find_file(session, user_id, folder_id, name)
 
 
-def _prepare_target(session: Session, source: Entry, folder_id: int, name: str, replace: bool) -> bool:
-    """Lock the target folder, clear an existing target if allowed. True if one existed."""
+def _prepare_target(session: Session, source: Entry, folder_id: int, name: str, replace: bool,
+                    user_id: int | None = None) -> bool:
+    """Lock the target folder (of ``user_id``, by default the source's owner), clear an
+    existing target if allowed. True if one existed."""
     check_name(name)
-    user_id = source.user_id
+    user_id = source.user_id if user_id is None else user_id
     _lock_folder(session, user_id, folder_id)
     existing = _existing(session, user_id, folder_id, name)
     if existing is None:
         return False
     if not replace:
         raise PreconditionFailed(f"{name!r} already exists")
-    if isinstance(existing, FolderEntry):
+    if isinstance(existing, FolderEntry) and user_id == source.user_id:
         source_folder = source.id if isinstance(source, FolderEntry) else source.folder_id
         if _is_inside(session, user_id, source_folder, existing.id):
             # Replacing the target would delete the source with it.
@@ -562,16 +587,94 @@ _COPY_FOLDER_FILE_PROPERTIES = Statement(
 
 
 def _copy_folder(session: Session, source: FolderEntry, folder_id: int, name: str,
-                 recursive: bool) -> None:
+                 recursive: bool, target_user: int | None = None) -> None:
     user = source.user_id
     subtree = (_SUBTREE if recursive else _JUST_THE_FOLDER).all(session, {"root": source.id, "user": user})
     mapping: dict[int, int] = {}
     for row in subtree:
         parent = folder_id if row.id == source.id else mapping[row.parent_id]
         mapping[row.id] = _INSERT_FOLDER_ID.first(
-            session, {"user": user, "parent": parent, "name": name if row.id == source.id else row.name},
+            session, {"user": target_user or user, "parent": parent,
+                      "name": name if row.id == source.id else row.name},
         ).id
     params = {"old": list(mapping), "new": list(mapping.values()), "user": user}
-    _COPY_FOLDER_FILES.run(session, params)
+    if target_user is not None and target_user != user:
+        params["target"] = target_user
+        _CATALOGUE_FOLDER_CONTENTS.run(session, params)
+        _COPY_FOLDER_FILES_ACROSS.run(session, params)
+    else:
+        _COPY_FOLDER_FILES.run(session, params)
     _COPY_FOLDER_PROPERTIES.run(session, params)
     _COPY_FOLDER_FILE_PROPERTIES.run(session, params)
+
+
+# --- copies between users ------------------------------------------------------------
+# A file shared with someone (vault/permissions.py) can be copied into their own
+# tree. The copy is theirs: a catalogue row of theirs on the same blob (no byte is
+# copied), counted against their quota by the triggers on ``files``. The metadata
+# already read for the content comes along.
+
+_CATALOGUE_COLUMNS = ("sha256, size_bytes, mime_type, category_id, md5, sha1, width, height, duration_seconds, "
+                      "title, artist, metadata_read_at")
+_CATALOGUE_CONFLICT = """ON CONFLICT ON CONSTRAINT uq_media_files_uploaded_by_sha256 DO UPDATE
+       SET size_bytes = EXCLUDED.size_bytes,  -- a no-op that makes RETURNING see the row
+           md5 = coalesce(media_files.md5, EXCLUDED.md5), sha1 = coalesce(media_files.sha1, EXCLUDED.sha1)"""
+_COPY_FILE_ACROSS = Statement(
+    f"""
+    WITH media AS (
+        INSERT INTO media_files (uploaded_by, {_CATALOGUE_COLUMNS})
+        SELECT :target, {_CATALOGUE_COLUMNS} FROM media_files WHERE id = :media
+        {_CATALOGUE_CONFLICT}
+        RETURNING id
+    )
+    INSERT INTO files (user_id, folder_id, name, hash, media_file_id, size_bytes, modified_at)
+    SELECT :target, :folder, :name, e.hash, media.id, e.size_bytes, e.modified_at
+    FROM files e, media WHERE e.id = :id AND e.user_id = :user
+    RETURNING id
+    """
+)
+# Every content of the copied folders, catalogued for the target user (once each).
+_CATALOGUE_FOLDER_CONTENTS = Statement(
+    f"""
+    INSERT INTO media_files (uploaded_by, {_CATALOGUE_COLUMNS})
+    SELECT :target, {_CATALOGUE_COLUMNS} FROM media_files
+    WHERE id IN (SELECT e.media_file_id FROM files e
+                 JOIN unnest(CAST(:old AS bigint[])) AS copied(id) ON e.folder_id = copied.id
+                 WHERE e.user_id = :user)
+    {_CATALOGUE_CONFLICT}
+    """
+)
+_COPY_FOLDER_FILES_ACROSS = Statement(
+    """
+    INSERT INTO files (user_id, folder_id, name, hash, media_file_id, size_bytes, created_at, modified_at)
+    SELECT :target, m.new_id, e.name, e.hash, theirs.id, e.size_bytes, now(), e.modified_at
+    FROM files e JOIN unnest(CAST(:old AS bigint[]), CAST(:new AS bigint[])) AS m(old_id, new_id)
+      ON e.folder_id = m.old_id
+    JOIN media_files theirs ON theirs.uploaded_by = :target AND theirs.sha256 = e.hash
+    WHERE e.user_id = :user
+    """
+)
+
+
+def copy_across(session: Session, entry: Entry, folder: FolderEntry, name: str, *, replace: bool,
+                recursive: bool = True) -> bool:
+    """Copy ``entry`` into ``folder`` of another user (or the same: then ``copy``).
+
+    New rows only, never bytes: the copies name the same blobs through catalogue
+    rows of the folder's owner, whose quota they count against. Dead properties
+    come along, as with ``copy``. Returns True if a target was replaced.
+    """
+    if folder.user_id == entry.user_id:
+        return copy(session, entry, folder.id, name, replace=replace, recursive=recursive)
+    replaced = _prepare_target(session, entry, folder.id, name, replace, user_id=folder.user_id)
+    if isinstance(entry, FileEntry):
+        copied = _COPY_FILE_ACROSS.first(session, {"target": folder.user_id, "media": entry.media_file_id,
+                                                   "folder": folder.id, "name": name, "id": entry.id,
+                                                   "user": entry.user_id})
+        if copied is None:
+            raise NotFound("the file no longer exists")
+        _COPY_FILE_PROPERTIES.run(session, {"new": copied.id, "old": entry.id})
+    else:
+        _copy_folder(session, entry, folder.id, name, recursive, target_user=folder.user_id)
+    _touch_folder(session, folder.id)
+    return replaced
