@@ -128,30 +128,6 @@ class Found:
     file: Shown | None = None
 
 
-# The walk of tree.locate, started at the shared folder instead of the user's root:
-# the deepest existing folder along the path, and the last segment as one of its
-# files when the walk stops one short. One statement for any depth.
-_LOCATE_BELOW = Statement(
-    f"""
-    WITH RECURSIVE walk(depth, id) AS (
-        SELECT 0, id FROM folders WHERE id = :root AND user_id = :user
-      UNION ALL
-        SELECT w.depth + 1, f.id FROM walk w
-        JOIN folders f ON f.parent_id = w.id AND f.user_id = :user
-         AND f.name_key = normalize((CAST(:segments AS text[]))[w.depth + 1], NFC)
-        WHERE w.depth < :count
-    ), deepest AS (
-        SELECT depth, id FROM walk ORDER BY depth DESC LIMIT 1
-    )
-    SELECT deepest.depth, {tree.FOLDER_COLUMNS}, {tree.FILE_COLUMNS_PREFIXED}
-    FROM deepest JOIN folders f ON f.id = deepest.id
-    LEFT JOIN files e ON deepest.depth = :count - 1 AND e.user_id = :user AND e.folder_id = f.id
-         AND e.name_key = normalize((CAST(:segments AS text[]))[:count], NFC)
-    LEFT JOIN media_files m ON m.id = e.media_file_id
-    """
-)
-
-
 def locate(session: Session, target: Target, segments: Sequence[str]) -> Found | None:
     """What ``segments`` (below the share's root) name, or None."""
     if target.folder is not None:
@@ -167,15 +143,12 @@ def locate(session: Session, target: Target, segments: Sequence[str]) -> Found |
 def _locate_below(session: Session, root: FolderEntry, segments: Sequence[str]) -> Found | None:
     if not segments:
         return Found(folder=root)
-    row = _LOCATE_BELOW.first(session, {"root": root.id, "user": root.user_id, "segments": list(segments),
-                                        "count": len(segments)})
-    if row is None:
+    located = tree.locate_below(session, root, segments)  # nothing above the shared folder can be named
+    if isinstance(located.entry, FolderEntry):
+        return Found(folder=located.entry)
+    if located.entry is None or is_housekeeping(located.entry.name):
         return None
-    if row.depth == len(segments):
-        return Found(folder=tree.folder_from_row(row))
-    if row.depth < len(segments) - 1 or row.file_id is None or is_housekeeping(row.file_name):
-        return None
-    return Found(file=Shown(row.file_name, tree.file_from_prefixed_row(row)))
+    return Found(file=Shown(located.entry.name, located.entry))
 
 
 # --- listing ----------------------------------------------------------------------------------

@@ -86,3 +86,14 @@ def test_audit_lists_filters_and_prunes_by_the_retention_setting(env: dict[str, 
     assert pruned.returncode == 0 and "removed 1 audit rows" in pruned.stdout
     remaining = {entry["username"] for entry in json.loads(run_cli("audit", "--json", env=env).stdout)}
     assert "old" not in remaining and "recent" in remaining
+
+
+def test_share_changes_are_audit_rows_too(env: dict[str, str], alice: Account, database: Database) -> None:
+    created = run_cli("share", "create", "--user", "alice", "/Files", "--json", env=env)
+    assert created.returncode == 0, created.stderr
+    link = json.loads(created.stdout)
+    assert run_cli("share", "revoke", str(link["id"]), env=env).returncode == 0
+    rows = [row for row in _admin_rows(database) if row.action.startswith("share.")]
+    assert [(row.action, row.resource_type, row.resource_id) for row in rows] == [
+        ("share.create", "share_link", link["id"]), ("share.revoke", "share_link", link["id"])]
+    assert link["url"].split("/s/")[1].split("/")[0] not in json.dumps([row.details for row in rows])  # no token
