@@ -378,8 +378,8 @@ _LOCK_BODY = (b'<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:
               b"<D:locktype><D:write/></D:locktype><D:owner>test</D:owner></D:lockinfo>")
 
 
-def test_listings_keep_the_connection_open_whole_or_streamed(alice_client: Client, gateway,  # noqa: ANN001
-                                                              database: Database, blob_root: Path) -> None:
+def _folder_of_copies(database: Database, blob_root: Path, name: str, count: int) -> None:
+    """/Files/<name>/ holding ``count`` entries of one small content, written directly."""
     from mediavault_dav.blobs import LocalBlobStore
     from mediavault_dav.vault import tree
 
@@ -390,10 +390,15 @@ def test_listings_keep_the_connection_open_whole_or_streamed(alice_client: Clien
         user_id = session.execute(sa.text("SELECT id FROM users WHERE username = 'alice'")).scalar_one()
         root = tree.resolve(session, user_id, [])
         assert isinstance(root, tree.FolderEntry)
-        tree.create_folder(session, user_id, root.id, "Few")
-        many = tree.create_folder(session, user_id, root.id, "Many")
-        for number in range(1000):  # well over the 256 KiB sent whole
-            tree.store_file(session, user_id, many.id, f"n{number:04d}.txt", blob, mime_type="text/plain")
+        folder = tree.create_folder(session, user_id, root.id, name)
+        for number in range(count):
+            tree.store_file(session, user_id, folder.id, f"n{number:04d}.txt", blob, mime_type="text/plain")
+
+
+def test_listings_keep_the_connection_open_whole_or_streamed(alice_client: Client, gateway,  # noqa: ANN001
+                                                              database: Database, blob_root: Path) -> None:
+    _folder_of_copies(database, blob_root, "Few", 0)
+    _folder_of_copies(database, blob_root, "Many", 1000)  # well over the 256 KiB sent whole
     host, port = gateway.server.bind_addr[:2]
     connection = http.client.HTTPConnection(host, port, timeout=30)
     credentials = base64.b64encode(f"{alice_client.auth[0]}:{alice_client.auth[1]}".encode()).decode()
@@ -410,19 +415,7 @@ def test_listings_keep_the_connection_open_whole_or_streamed(alice_client: Clien
 
 
 def test_a_big_listing_is_streamed_not_built_whole(alice_client: Client, database: Database, blob_root: Path) -> None:
-    from mediavault_dav.blobs import LocalBlobStore
-    from mediavault_dav.vault import tree
-
-    writer = LocalBlobStore(blob_root).writer()
-    writer.write(b"same")
-    blob = writer.finish()
-    with database.transaction() as session:
-        user_id = session.execute(sa.text("SELECT id FROM users WHERE username = 'alice'")).scalar_one()
-        root = tree.resolve(session, user_id, [])
-        assert isinstance(root, tree.FolderEntry)
-        folder = tree.create_folder(session, user_id, root.id, "Many")
-        for number in range(1500):
-            tree.store_file(session, user_id, folder.id, f"n{number:04d}.txt", blob, mime_type="text/plain")
+    _folder_of_copies(database, blob_root, "Many", 1500)
     response = alice_client.request("PROPFIND", "/Files/Many/", headers={"Depth": "1"}, stream=True)
     assert response.status_code == 207
     assert response.headers.get("Transfer-Encoding") == "chunked" and "Content-Length" not in response.headers
