@@ -17,6 +17,7 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from mediavault_dav.blobs import LocalBlobStore
 from mediavault_dav.dav.app import build_app
+from mediavault_dav.db import maintenance
 from mediavault_dav.db.database import Database
 from mediavault_dav.settings import Settings
 from mediavault_dav.vault import tidying
@@ -66,6 +67,7 @@ class Gateway:
 
     def start(self) -> None:
         """Bind and serve in background threads; returns once the socket listens."""
+        self._refresh_statistics()
         self.server.prepare()
         self.media_scanner.start()
         self._thread = threading.Thread(target=self.server.serve, name="cheroot", daemon=True)
@@ -80,6 +82,17 @@ class Gateway:
         self._stopping.set()
         self.server.stop()
         self.media_scanner.stop()
+
+    def _refresh_statistics(self) -> None:
+        """Planner statistics first, so no query plan is cached over missing ones
+        (db/maintenance.analyze_outdated); serving without them is slower, not wrong."""
+        try:
+            analyzed = maintenance.analyze_outdated(self.database.engine)
+        except Exception as error:  # noqa: BLE001 - an optimisation must not stop the server
+            _log.warning("could not bring planner statistics up to date: %s", type(error).__name__)
+            return
+        if analyzed:
+            _log.info("analyzed %s before serving", ", ".join(analyzed))
 
     def _housekeeping(self) -> None:
         """Tidy now and then (vault/tidying.py); an outage just waits for the next round."""

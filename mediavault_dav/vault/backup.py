@@ -40,7 +40,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from mediavault_dav.blobs import BlobStore, LocalBlobStore, StoredBlob
-from mediavault_dav.db import dump, schema
+from mediavault_dav.db import dump, maintenance, schema
 from mediavault_dav.db.database import Database
 from mediavault_dav.settings import Settings
 from mediavault_dav.vault import blob_references, fsck
@@ -301,6 +301,9 @@ def restore_backup(settings: Settings, database: Database, database_url: str, bl
         for sha in _listed(backup / BLOB_LIST):  # the directory was empty: these are ours
             blobs.delete(sha)
         raise
+    # pg_restore leaves the planner without statistics; without them a path lookup
+    # plans a scan of the whole folder (db/maintenance.analyze_outdated).
+    maintenance.analyze(database.engine)
     result.schema_revision = schema.current_revision(database.engine)
     result.missing_after = fsck.check(database, blobs).missing
     result.seconds = round(time.monotonic() - started, 2)

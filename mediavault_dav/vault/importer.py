@@ -41,6 +41,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mediavault_dav.blobs import BlobStore
+from mediavault_dav.db import maintenance
 from mediavault_dav.db.database import Database
 from mediavault_dav.vault import blob_references, tree
 from mediavault_dav.vault.errors import Conflict, InvalidInput, NotFound, VaultError
@@ -99,6 +100,10 @@ class _Unusable:
     counts_as_failure: bool
 
 
+# What an import writes to, analyzed when it ends.
+IMPORTED_TABLES = ("folders", "files", "media_files", "import_batches")
+
+
 def default_target(source: Path) -> str:
     return f"/Files/{source.name}"
 
@@ -127,10 +132,14 @@ def run(database: Database, blobs: BlobStore, *, username: str, source: Path, ta
                               {"k": IMPORT_LOCK, "b": batch_id}).scalar_one():
             raise Conflict(f"import batch {batch_id} is running in another process")
         try:
-            return _run_batch(database, blobs, user_id, batch_id, folder_id, source, progress, on_total)
+            summary = _run_batch(database, blobs, user_id, batch_id, folder_id, source, progress, on_total)
         finally:
             holder.execute(sa.text("SELECT pg_advisory_unlock(:k, :b)"), {"k": IMPORT_LOCK, "b": batch_id})
             holder.invalidate()  # do not hand the changed session settings to the pool
+    # Fresh statistics re-plan a running gateway's lookups in the grown tables at once
+    # (db/maintenance.analyze_outdated says why that matters).
+    maintenance.analyze(database.engine, IMPORTED_TABLES)
+    return summary
 
 
 def _run_batch(database: Database, blobs: BlobStore, user_id: int, batch_id: int, folder_id: int,

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from mediavault_dav.blobs import LocalBlobStore
 from mediavault_dav.db.database import Database, SchemaPolicy, open_database
@@ -66,6 +67,17 @@ def _serve(settings: Settings) -> Iterator[tuple[Gateway, Database]]:
         database.close()
 
 
+def _never_analyzed(database_url: str) -> list[str]:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(sa.text(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NULL AND last_autoanalyze IS NULL"
+                " AND relname IN ('users', 'folders', 'files', 'media_files')")).scalars())
+    finally:
+        engine.dispose()
+
+
 def test_backup_then_wipe_then_restore_gives_byte_identical_downloads(
         alice_client: Client, settings: Settings, restored_settings: Settings, tmp_path: Path) -> None:
     stored = _fill(alice_client)
@@ -81,6 +93,7 @@ def test_backup_then_wipe_then_restore_gives_byte_identical_downloads(
     restored = run_cli("restore", str(backup),
                        env=_env(restored_settings.database_url or "", restored_settings.blob_root))
     assert restored.returncode == 0, restored.stderr
+    assert _never_analyzed(restored_settings.database_url or "") == []  # pg_restore leaves no statistics
     unique_bytes = sum(len(body) for body in set(stored.values()))
     assert f"5 blobs ({unique_bytes} bytes) verified" in restored.stdout
 
