@@ -28,6 +28,7 @@ from wsgidav.mw.base_mw import BaseMiddleware
 
 from mediavault_dav.dav.changes import changing
 from mediavault_dav.db.database import Database
+from mediavault_dav.db.statements import Executes
 from mediavault_dav.vault import locks
 from mediavault_dav.vault.errors import LimitExceeded, Locked
 
@@ -66,7 +67,7 @@ class PostgresLockStorage:
         if snapshots:
             snapshots.clear()
 
-    def preload(self, session: Session, owner: str) -> None:
+    def preload(self, session: Executes, owner: str) -> None:
         """Take the request's snapshot of ``owner``'s locks (``/~<id>``) now, in the
         caller's session: a write request needs it anyway, and the session that
         resolved its path is already open."""
@@ -82,7 +83,7 @@ class PostgresLockStorage:
         end = root.find("/", 2)
         owner = root if end < 0 else root[:end]
         if owner not in snapshots:
-            with self._database.reading() as session:
+            with self._database.looking_up() as session:
                 self.preload(session, owner)
         return snapshots[owner]
 

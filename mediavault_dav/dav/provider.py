@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote
 
-from sqlalchemy.orm import Session
 from wsgidav import util
 from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, DAVError
 from wsgidav.dav_provider import DAVProvider, _DAVResource
@@ -38,6 +37,7 @@ from mediavault_dav.dav.playlists import RESULT_KEY as PLAYLIST_RESULT_KEY
 from mediavault_dav.dav.root import RootCollection
 from mediavault_dav.dav.virtual import MemberCollection
 from mediavault_dav.db.database import Database
+from mediavault_dav.db.statements import Executes
 from mediavault_dav.vault import quotas, tree
 from mediavault_dav.vault.media_scanner import MediaScanner
 from mediavault_dav.vault.tree import FileEntry
@@ -102,7 +102,7 @@ class MediaVaultProvider(DAVProvider):
     def _resolve(self, path: str, environ: dict[str, Any]) -> _DAVResource | None:
         segments = files_segments(path)
         if segments is not None:
-            with self.database.reading() as session:
+            with self.database.looking_up() as session:
                 located = tree.locate(session, self._user_id(environ), segments)
                 if environ["REQUEST_METHOD"] in self.LOCK_CHECKING_METHODS:
                     self.preload_locks(session, environ, self._user_id(environ))
@@ -134,11 +134,11 @@ class MediaVaultProvider(DAVProvider):
         """The quota and upload limits for a PUT into ``owner_id``'s files."""
         limits = environ.get(_UPLOAD_LIMITS_KEY)
         if limits is None or owner_id != self._user_id(environ):
-            with self.database.reading() as session:
+            with self.database.looking_up() as session:
                 limits = quotas.upload_limits(session, owner_id)
         return limits
 
-    def preload_locks(self, session: Session, environ: dict[str, Any], owner_id: int) -> None:
+    def preload_locks(self, session: Executes, environ: dict[str, Any], owner_id: int) -> None:
         """Take the request's snapshot of ``owner_id``'s locks on the session already open."""
         storage = getattr(self.lock_manager, "storage", None)
         if isinstance(storage, PostgresLockStorage):

@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mediavault_dav.db import schema
 from mediavault_dav.db.embedded import EmbeddedPostgres
 from mediavault_dav.db.engine import check_connection, create_engine
+from mediavault_dav.db.statements import Lookup
 from mediavault_dav.settings import Settings
 
 
@@ -57,6 +59,31 @@ class Database:
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             with Session(bind=connection, expire_on_commit=False) as session:
                 yield session
+
+    @contextmanager
+    def looking_up(self) -> Iterator[Lookup]:
+        """A connection for single-statement reads run as ``Statement`` objects.
+
+        What ``reading`` does, at less than half its CPU: a request's path lookup
+        is one statement, and building and closing a Session around it, and
+        switching isolation level through SQLAlchemy's machinery, cost about 80 µs
+        per request (measured: 130 µs for lookup and session, 47 µs for psycopg's
+        own part). The driver's autocommit is switched here directly and always
+        switched back before the pool gets the connection again; a connection that
+        cannot be switched back is invalidated, never reused in autocommit.
+        """
+        with self.engine.connect() as connection:
+            driver = connection.connection.driver_connection
+            assert isinstance(driver, psycopg.Connection)
+            driver.autocommit = True
+            try:
+                yield Lookup(connection)
+            finally:
+                if not connection.invalidated:
+                    try:
+                        driver.autocommit = False
+                    except psycopg.Error:
+                        connection.invalidate()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -8,8 +8,10 @@ description and wrapping the call. On a two-core machine that CPU is throughput.
 
 A ``Statement`` runs on the very connection and transaction of the session it is
 given (``Session.connection()``), so atomicity, isolation and the pool's settings are
-unchanged. Listeners for ``before_cursor_execute`` on the engine still see it (the
-tests count statements that way), and a driver error is translated exactly as
+unchanged. It runs as well on a ``Database.looking_up()`` connection: autocommit,
+for one-statement reads, without the cost of a Session around it. Listeners for
+``before_cursor_execute`` on the engine still see it (the tests count statements
+that way), and a driver error is translated exactly as
 SQLAlchemy translates its own: a lost connection invalidates the pool and surfaces
 as ``sqlalchemy.exc.OperationalError``, which the DAV layer answers with 503.
 
@@ -20,17 +22,32 @@ Rows are named tuples (``row.id``), like SQLAlchemy's rows. SQL is written with
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg.rows import namedtuple_row
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 # ``:name``, but not the ``:type`` of a ``::type`` cast (so ``:n::int`` works).
 _BIND_PARAMETER = re.compile(r"(?<![:\w\\]):(\w+)(?!\w)")
 
 Row = Any  # a psycopg named tuple; its fields are the statement's column names
+
+
+class Executes(Protocol):
+    """What a statement runs on: a Session (in its transaction) or a ``Lookup``."""
+
+    def connection(self) -> Connection: ...
+
+
+class Lookup:
+    """A pooled connection in autocommit mode, for reads that are single statements."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def connection(self) -> Connection:
+        return self._connection
 
 
 class Statement:
@@ -40,18 +57,18 @@ class Statement:
         self.sql = sql
         self._driver_sql = _BIND_PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
 
-    def first(self, session: Session, parameters: dict[str, Any]) -> Row | None:
+    def first(self, session: Executes, parameters: dict[str, Any]) -> Row | None:
         """The first row, or None."""
         return self._execute(session, parameters, _first)
 
-    def all(self, session: Session, parameters: dict[str, Any]) -> list[Row]:
+    def all(self, session: Executes, parameters: dict[str, Any]) -> list[Row]:
         return self._execute(session, parameters, _all)
 
-    def run(self, session: Session, parameters: dict[str, Any]) -> int:
+    def run(self, session: Executes, parameters: dict[str, Any]) -> int:
         """Execute for its effect; the number of rows it touched."""
         return self._execute(session, parameters, _rowcount)
 
-    def _execute(self, session: Session, parameters: dict[str, Any], result: Any) -> Any:
+    def _execute(self, session: Executes, parameters: dict[str, Any], result: Any) -> Any:
         connection: Connection = session.connection()
         driver_connection = connection.connection.driver_connection
         assert isinstance(driver_connection, psycopg.Connection)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from mediavault_dav.db.statements import Row, Statement
+from mediavault_dav.db.statements import Executes, Row, Statement
 from mediavault_dav.vault.errors import LimitExceeded, Locked
 
 MAX_TIMEOUT_SECONDS = 3600
@@ -127,7 +127,7 @@ def delete(session: Session, token: str) -> bool:
     return _DELETE.run(session, {"token": token}) > 0
 
 
-def list_locks(session: Session, root: str, *, include_root: bool, include_children: bool) -> list[LockDict]:
+def list_locks(session: Executes, root: str, *, include_root: bool, include_children: bool) -> list[LockDict]:
     """Valid locks on ``root`` and/or below it."""
     if include_root and include_children:
         statement = _ON_OR_BELOW_ROOT

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from mediavault_dav.db.statements import Statement
+from mediavault_dav.db.statements import Executes, Statement
 from mediavault_dav.vault import system_settings
 from mediavault_dav.vault.errors import NotFound, QuotaExceeded, TooLarge
 
@@ -81,7 +81,7 @@ def usage(session: Session, user_id: int) -> Usage:
     return upload_limits(session, user_id).usage
 
 
-def upload_limits(session: Session, user_id: int) -> UploadLimits:
+def upload_limits(session: Executes, user_id: int) -> UploadLimits:
     """One statement: the user's usage, quota and the largest upload allowed."""
     row = _USAGE.first(session, {"user": user_id})
     if row is None:

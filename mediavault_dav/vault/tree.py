@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from mediavault_dav.blobs.store import BlobInfo
-from mediavault_dav.db.statements import Row, Statement
+from mediavault_dav.db.statements import Executes, Row, Statement
 from mediavault_dav.vault.category_choice import CATEGORY_FOR_MIME_SQL
 from mediavault_dav.vault.checksums import Checksums
 from mediavault_dav.vault.errors import Conflict, Forbidden, NotFound, PreconditionFailed
@@ -162,7 +162,7 @@ def resolve(session: Session, user_id: int, segments: Sequence[str]) -> Entry | 
     return locate(session, user_id, segments).entry
 
 
-def locate(session: Session, user_id: int, segments: Sequence[str]) -> Located:
+def locate(session: Executes, user_id: int, segments: Sequence[str]) -> Located:
     """The entry at ``segments`` below the user's root and its parent, in one statement.
 
     The recursive walk finds the deepest existing folder along the path; when it
@@ -176,7 +176,7 @@ def locate(session: Session, user_id: int, segments: Sequence[str]) -> Located:
     return _located(row, segments)
 
 
-def locate_below(session: Session, folder: FolderEntry, segments: Sequence[str]) -> Located:
+def locate_below(session: Executes, folder: FolderEntry, segments: Sequence[str]) -> Located:
     """As ``locate``, for a path below ``folder`` (in its owner's tree), in one statement.
 
     Nothing above ``folder`` can be named: the walk starts there and only goes down.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -57,3 +58,37 @@ def test_statement_listeners_see_them(database: Database) -> None:
     finally:
         sa.event.remove(database.engine, "before_cursor_execute", listen)
     assert seen == ["SELECT 1 AS one"]
+
+
+# --- looking_up: autocommit reads without a Session ----------------------------------
+
+_INSERT_SETTING = Statement("INSERT INTO system_settings (key, value) VALUES (:key, CAST(:value AS jsonb))")
+
+
+def _settings_named(database: Database, key: str) -> int:
+    with database.reading() as session:
+        return int(session.execute(sa.text("SELECT count(*) FROM system_settings WHERE key = :k"),
+                                   {"k": key}).scalar_one())
+
+
+def test_a_lookup_runs_statements_outside_any_transaction(database: Database) -> None:
+    with database.looking_up() as lookup:
+        row = Statement("SELECT :n::int * 2 AS twice").first(lookup, {"n": 21})
+        status = lookup.connection().connection.driver_connection.info.transaction_status
+    assert row.twice == 42
+    assert status == psycopg.pq.TransactionStatus.IDLE  # no BEGIN was sent, none is left open
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_the_pool_never_gets_back_a_connection_in_autocommit(database: Database, failing: bool) -> None:
+    """After a lookup (one that failed, too) the same pooled connection runs an atomic transaction."""
+    with database.looking_up() as lookup:
+        used = lookup.connection().connection.driver_connection
+        if failing:
+            with pytest.raises(sa.exc.ProgrammingError):
+                Statement("SELECT no_such_column FROM system_settings").first(lookup, {})
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        assert session.connection().connection.driver_connection is used  # the pool hands out the latest first
+        _INSERT_SETTING.run(session, {"key": "lookup.test", "value": "1"})
+        raise RuntimeError("roll back")
+    assert _settings_named(database, "lookup.test") == 0
