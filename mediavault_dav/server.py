@@ -31,8 +31,9 @@ SOCKET_TIMEOUT_SECONDS = 120  # cheroot's 10 s default aborts slow uploads (Wsgi
 # Finder sends one If header per lock token it holds (a MOVE of a locked file);
 # cheroot keeps only the last of repeated headers unless it knows them as lists.
 # Joined, "(<a>), (<b>)" is read by WsgiDAV as the two lists it is.
-if b"If" not in cheroot_server.comma_separated_headers:
-    cheroot_server.comma_separated_headers.append(b"If")
+_LIST_HEADERS: list[bytes] = cheroot_server.comma_separated_headers  # type: ignore[attr-defined]  # untyped
+if b"If" not in _LIST_HEADERS:
+    _LIST_HEADERS.append(b"If")
 
 
 @dataclass

@@ -30,7 +30,8 @@ def test_seed_variables_are_read_from_the_environment() -> None:
         "SESSION_TTL": "3600000", "SECURE_COOKIES": "false", "SESSION_SECRET": "s" * 40,
         "MEDIAVAULT_PORT": "9000", "MEDIAVAULT_HOST": "0.0.0.0",
     })
-    assert (settings.pool_max, settings.pool_idle_timeout_ms, settings.pool_connection_timeout_ms) == (35, 10_000, 5_000)
+    pool = (settings.pool_max, settings.pool_idle_timeout_ms, settings.pool_connection_timeout_ms)
+    assert pool == (35, 10_000, 5_000)
     assert (settings.session_ttl_ms, settings.secure_cookies) == (3_600_000, False)
     assert (settings.host, settings.port) == ("0.0.0.0", 9000)
 

@@ -88,7 +88,7 @@ class LocalBlobStore(BlobStore):
 
     # --- what maintenance needs: walking, removing, quarantining ----------------
 
-    def blobs(self) -> Iterator[StoredBlob]:
+    def blobs(self) -> Iterator[StoredBlob | StrayFile]:
         """Every stored blob in hash order (the fan-out sorts like the hashes).
 
         One directory is listed at a time, so memory does not grow with the store.

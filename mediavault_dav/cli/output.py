@@ -23,9 +23,9 @@ def _jsonable(value: Any) -> Any:
 def echo_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     cells = [[_text(value) for value in row] for row in rows]
     widths = [max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)]
-    click.echo("  ".join(header.ljust(width) for header, width in zip(headers, widths)).rstrip())
+    click.echo("  ".join(header.ljust(width) for header, width in zip(headers, widths, strict=True)).rstrip())
     for row in cells:
-        click.echo("  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip())
 
 
 def _text(value: Any) -> str:

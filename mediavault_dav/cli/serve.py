@@ -37,9 +37,8 @@ def serve(ctx: CliContext, host: str | None, port: int | None, data_dir: str | N
             click.echo("Change it with `mediavault-dav user passwd admin`.")
         gateway = Gateway(settings, database)
         gateway.start()
-        click.echo(f"MediaVault DAV is serving {gateway.url} "
-                   f"({'embedded PostgreSQL in ' + str(settings.data_dir) if settings.embedded else 'external PostgreSQL'})",
-                   )
+        database_kind = f"embedded PostgreSQL in {settings.data_dir}" if settings.embedded else "external PostgreSQL"
+        click.echo(f"MediaVault DAV is serving {gateway.url} ({database_kind})")
         _wait_for_shutdown()
         click.echo("stopping")
         gateway.stop()

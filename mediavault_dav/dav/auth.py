@@ -105,6 +105,7 @@ class BasicAuthenticator(BaseMiddleware):
             return None
         secret = session_secret(sid)
         remembered = self._cache.lookup(secret)
+        account: Account | None
         if remembered is not None and remembered.is_fresh:
             account = remembered.account
         else:

@@ -9,8 +9,9 @@ as sub-folders — ``Part 1 (1–1000)``, ``Part 2 (1001–2000)`` … — each 
 slice of the folder in its usual order. The files in a part behave as in the folder
 itself (open, replace, remove from the album …); the parts themselves cannot be
 created, renamed or deleted. Every other client sees the folder whole, and the
-parts' paths work for every client (a link copied from Explorer keeps working). A folder in /Files/ is not split: it is the user's own
-layout, and a real folder of thousands of files is as slow in Explorer on any server.
+parts' paths work for every client (a link copied from Explorer keeps working). A
+folder in /Files/ is not split: it is the user's own layout, and a real folder of
+thousands of files is as slow in Explorer on any server.
 """
 
 from __future__ import annotations

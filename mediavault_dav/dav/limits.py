@@ -172,7 +172,8 @@ def _read_capped(environ: dict[str, Any]) -> tuple[bytes, tuple[str, str] | None
         if size > MAX_XML_BODY_BYTES:
             return b"", ("413 Content Too Large", "the XML body is larger than 1 MiB")
         return stream.read(size), None
-    chunks, total = [], 0
+    chunks: list[bytes] = []
+    total = 0
     while True:
         chunk = stream.read(64 * 1024)
         if not chunk:

@@ -134,7 +134,7 @@ class _PlaylistResource(DAVNonCollection):
             found = iter(playlists.resolve_files(session, user_id, flat))
             file_ids: list[int] = []
             skipped: list[str] = []
-            for entry, paths in zip(entries, candidates):
+            for entry, paths in zip(entries, candidates, strict=True):
                 resolved = [next(found) for _ in paths]
                 file_id = next((ident for ident in resolved if ident is not None), None)
                 if file_id is None:

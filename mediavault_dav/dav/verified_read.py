@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from mediavault_dav.blobs import BlobStore
@@ -56,6 +57,7 @@ class VerifiedRead:
         actual = self._digest.hexdigest()
         if self._seen == self._size and actual == self._sha256:
             return
+        moved: Path | str
         try:
             moved = self._blobs.quarantine_blob(self._sha256, "read-mismatch")
         except OSError as error:

@@ -82,8 +82,8 @@ class PgTarget:
         parameters = {"host": self.host, "port": self.port, "user": self.user, "password": self.password,
                       "dbname": self.dbname, "sslmode": self.sslmode, "sslrootcert": self.sslrootcert}
         try:
-            return psycopg.connect(**{k: v for k, v in parameters.items() if v}, connect_timeout=10,
-                                   application_name="mediavault-dav-backup", **options)
+            given: dict[str, Any] = {k: v for k, v in parameters.items() if v}
+            return psycopg.connect(**given, connect_timeout=10, application_name="mediavault-dav-backup", **options)
         except psycopg.OperationalError as error:
             raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {self.scrub(str(error))}") from None
 
@@ -94,7 +94,9 @@ class PgTarget:
 
 def server_major(target: PgTarget) -> int:
     with target.connect() as connection:
-        return int(connection.execute("SHOW server_version_num").fetchone()[0]) // 10000
+        row = connection.execute("SHOW server_version_num").fetchone()
+        assert row is not None  # SHOW always answers
+        return int(row[0]) // 10000
 
 
 def tool_version(path: Path) -> int | None:
@@ -170,7 +172,9 @@ class SnapshotSession:
         connection.execute("SET idle_in_transaction_session_timeout = 0")
         connection.execute("SELECT pg_advisory_lock_shared(%s)", (self._key,))
         connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        self.snapshot_id = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        exported = connection.execute("SELECT pg_export_snapshot()").fetchone()
+        assert exported is not None  # the function always returns its row
+        self.snapshot_id = exported[0]
         return self
 
     def dump(self, tool: Path, archive: Path) -> None:

@@ -120,6 +120,7 @@ def apply(connection: Connection, role: str, password: str | None) -> list[str]:
     """Create or correct ``role``; returns what was done. Runs in the caller's transaction."""
     done: list[str] = []
     raw = connection.connection.dbapi_connection
+    assert raw is not None  # a live, checked-out connection
     ident = sql.Identifier(role)
 
     def run(statement: sql.Composable) -> None:

@@ -128,7 +128,7 @@ def describe_tables(engine: Engine, only: list[str] | None = None) -> list[dict[
                     "name": column["name"],
                     "type": str(column["type"]),
                     "nullable": column["nullable"],
-                    "default": _default_of(column),
+                    "default": _default_of(dict(column)),
                 }
                 for column in inspector.get_columns(name)
             ],

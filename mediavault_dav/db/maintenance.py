@@ -70,6 +70,7 @@ def _run(engine: Engine, statement: str) -> MaintenanceRun:
     started = time.monotonic()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         raw = connection.connection.dbapi_connection
+        assert raw is not None  # a live, checked-out connection
         handler = lambda diagnostic: notices.append(  # noqa: E731
             f"{diagnostic.severity}: {diagnostic.message_primary}")
         raw.add_notice_handler(handler)

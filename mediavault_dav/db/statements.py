@@ -22,7 +22,7 @@ Rows are named tuples (``row.id``), like SQLAlchemy's rows. SQL is written with
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import psycopg
 from psycopg.rows import namedtuple_row
@@ -81,7 +81,7 @@ class Statement:
         except psycopg.Error as error:
             # Raises the SQLAlchemy exception for it and, for a lost connection,
             # invalidates the pool: the same path as a statement SQLAlchemy ran.
-            connection._handle_dbapi_exception(error, self.sql, parameters, cursor, None)  # noqa: SLF001
+            connection._handle_dbapi_exception(error, self.sql, parameters, cast(Any, cursor), None)  # noqa: SLF001
             raise  # not reached: the call above always raises
         finally:
             cursor.close()

@@ -288,7 +288,8 @@ def restore_backup(settings: Settings, database: Database, database_url: str, bl
     needed = max(dump.server_major(target), int(manifest.get("pg_dump_version") or 0))  # type: ignore[call-overload]
     pg_restore = dump.find_tool("pg_restore", settings, needed)
     blob_facts = manifest.get("blobs")
-    damaged = {entry.split(":", 1)[0] for entry in (blob_facts or {}).get("damaged_in_vault", [])}  # type: ignore[union-attr]
+    listed_damage = blob_facts.get("damaged_in_vault", []) if isinstance(blob_facts, dict) else []
+    damaged = {entry.split(":", 1)[0] for entry in listed_damage}
     try:
         for sha in _listed(backup / BLOB_LIST):
             if sha in damaged:

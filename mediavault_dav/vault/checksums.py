@@ -58,8 +58,8 @@ class ChecksumStream:
 
     def update(self, chunk: bytes) -> None:
         if self._workers:
-            for chunks, _ in self._workers:
-                chunks.put(chunk)
+            for waiting, _ in self._workers:
+                waiting.put(chunk)
         elif self._inline + len(chunk) <= INLINE_BYTES:
             for digest in self._digests:
                 digest.update(chunk)

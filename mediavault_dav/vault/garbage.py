@@ -23,9 +23,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from mediavault_dav.blobs import BlobStore, StoredBlob
@@ -113,9 +115,9 @@ def _prune_catalogue(database: Database, dry_run: bool) -> int:
     while True:
         try:
             with database.transaction() as session:
-                count = session.execute(
+                count = cast("CursorResult[Any]", session.execute(
                     sa.text(f"DELETE FROM media_files WHERE id IN ({unnamed} LIMIT {_CATALOGUE_BATCH})")
-                ).rowcount
+                )).rowcount
         except sa_exc.IntegrityError:
             return removed  # an upload named one of them again meanwhile: next time
         removed += count

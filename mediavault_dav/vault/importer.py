@@ -318,7 +318,9 @@ def _import_file(database: Database, blobs: BlobStore, user_id: int, batch_id: i
                                     {"s": info.sha256}).scalar_one()
             entry = tree.store_file(session, user_id, folder_id, name, info,
                                     mime_type=tree.guess_mime_type(name, None), must_not_exist=True)
-            entry = tree.set_modified(session, entry, item.mtime)  # keep the original time
+            modified = tree.set_modified(session, entry, item.mtime)  # keep the original time
+            assert isinstance(modified, tree.FileEntry)
+            entry = modified
             _after_store(session, entry, item.path)
             session.execute(sa.text(
                 "UPDATE import_batches SET imported_files = imported_files + :new, "

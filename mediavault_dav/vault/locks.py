@@ -96,7 +96,9 @@ def create(session: Session, lock: LockDict) -> LockDict:
     conflict = _CONFLICTING.first(session, {"root": lock["root"], "depth": depth, "scope": lock["scope"]})
     if conflict is not None:
         raise Locked("the resource is locked by someone else")
-    held = _HELD_BY.first(session, {"principal": lock["principal"]}).held
+    counted = _HELD_BY.first(session, {"principal": lock["principal"]})
+    assert counted is not None  # an aggregate always returns its row
+    held = counted.held
     if held >= MAX_LOCKS_PER_USER:
         raise LimitExceeded(f"a user may hold at most {MAX_LOCKS_PER_USER} locks")
     timeout = capped_timeout(lock.get("timeout"))

@@ -13,6 +13,7 @@ import io
 import logging
 import queue
 import threading
+from typing import cast
 
 from mediavault_dav.blobs import BlobStore
 from mediavault_dav.db.database import Database
@@ -71,10 +72,10 @@ class MediaScanner:
             # A full batch may mean more are waiting (after a bulk import, say).
             pending = self._unread() if len(pending) == CATCH_UP_BATCH else []
         while True:
-            item = self._queue.get()
-            if item is _STOP:
+            queued = self._queue.get()
+            if queued is None:  # _STOP
                 return
-            self._read(item)
+            self._read(queued)
 
     def _unread(self) -> list[Unread]:
         try:
@@ -86,7 +87,8 @@ class MediaScanner:
 
     def _read(self, item: Unread) -> None:
         try:
-            with io.BufferedReader(self._blobs.open(item.sha256), 64 * 1024) as stream:  # type: ignore[arg-type]
+            raw = cast(io.RawIOBase, self._blobs.open(item.sha256))  # an unbuffered file (blobs/local.py)
+            with io.BufferedReader(raw, 64 * 1024) as stream:
                 metadata = media_metadata.read(stream, item.mime_type)
         except OSError as error:
             _log.warning("could not open the blob of media %s: %s", item.media_file_id, error)

@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -94,13 +94,13 @@ def rows(session: Session, source: MemberSource, extra_condition: str = "",
          extra_params: Mapping[str, Any] | None = None) -> list[tuple[Member, Mapping[str, Any]]]:
     """Members under their real names, each with its whole row (for ``extra_columns``)."""
     params = {**source.params, **(extra_params or {}), "user": source.user_id}
-    found = []
+    found: list[tuple[Member, Mapping[str, Any]]] = []
     for row in session.execute(_statement(source, extra_condition), params):
         entry = FileEntry(id=row.id, user_id=row.user_id, folder_id=row.folder_id, name=row.name,
                           hash=row.hash, size=row.size_bytes, version=row.version,
                           mime_type=row.mime_type, media_file_id=row.media_file_id,
                           created_at=row.created_at, modified_at=row.modified_at, md5=row.md5, sha1=row.sha1)
-        mapping = row._mapping
+        mapping = cast(Mapping[str, Any], row._mapping)  # keyed by column name
         found.append((Member(row.name, entry, row.folder_path, mapping.get("position"), mapping.get("added_at"),
                              row.member_rank), mapping))
     return found
@@ -114,7 +114,7 @@ def _rows(session: Session, source: MemberSource, extra_condition: str = "",
 def _named(members: list[Member]) -> list[Member]:
     names = member_names.assign(members)
     return [member if name == member.name else dataclasses.replace(member, name=name)
-            for member, name in zip(members, names)]
+            for member, name in zip(members, names, strict=True)]
 
 
 def list_members(session: Session, source: MemberSource) -> list[Member]:

@@ -59,7 +59,9 @@ def write(session: Session, key: EntryKey, name: str, value: bytes) -> None:
     if len(value) > MAX_VALUE_BYTES:
         raise InvalidInput(f"a property value may have at most {MAX_VALUE_BYTES} bytes")
     kind, ident = key
-    if _COUNT_OTHERS[kind].first(session, {"id": ident, "name": name}).others >= MAX_PROPERTIES_PER_ENTRY:
+    counted = _COUNT_OTHERS[kind].first(session, {"id": ident, "name": name})
+    assert counted is not None  # an aggregate always returns its row
+    if counted.others >= MAX_PROPERTIES_PER_ENTRY:
         raise LimitExceeded(f"an entry may carry at most {MAX_PROPERTIES_PER_ENTRY} properties")
     _UPSERT[kind].run(session, {"id": ident, "name": name, "value": value})
 

@@ -12,8 +12,10 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from mediavault_dav.db.database import Database
@@ -66,11 +68,11 @@ def delete_expired(session: Session, limit: int = CLEANUP_BATCH) -> int:
     At most ``limit`` rows per call (found through ``IDX_session_expire``), so a
     backlog of millions never holds a long lock; callers loop until it returns less.
     """
-    return session.execute(
+    return cast("CursorResult[Any]", session.execute(
         sa.text("DELETE FROM sessions WHERE sid IN (SELECT sid FROM sessions "
                 "WHERE expire < (now() AT TIME ZONE 'UTC') LIMIT :limit)"),
         {"limit": limit},
-    ).rowcount
+    )).rowcount
 
 
 def count_expired(session: Session) -> int:
@@ -97,7 +99,7 @@ def check_storage(database: Database) -> list[StorageCheck]:
     """
     checks: list[StorageCheck] = []
     with database.reading() as session:
-        columns = dict(session.execute(sa.text(
+        columns: dict[str, str] = dict(session.execute(sa.text(
             "SELECT column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = current_schema() AND table_name = 'sessions'")).all())
         indexes = set(session.execute(sa.text(
@@ -130,7 +132,7 @@ def check_storage(database: Database) -> list[StorageCheck]:
                                    if expired is None else "an expired session was returned"))
     finally:
         with database.transaction() as session:
-            removed = session.execute(sa.text("DELETE FROM sessions WHERE sid IN (:a, :b)"),
-                                      {"a": live, "b": dead}).rowcount
+            removed = cast("CursorResult[Any]", session.execute(
+                sa.text("DELETE FROM sessions WHERE sid IN (:a, :b)"), {"a": live, "b": dead})).rowcount
     checks.append(StorageCheck("delete", removed == 2, "the test rows were removed"))
     return checks

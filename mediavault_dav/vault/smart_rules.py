@@ -219,7 +219,7 @@ def _extension(compiler: _Compiler, value: Any, where: str) -> str:
 def _mime(compiler: _Compiler, value: Any, where: str) -> str:
     exact: list[str] = []
     prefixes: list[str] = []
-    for index, item in enumerate(_texts(value, where, "a content type such as \"image/png\" or \"image/*\"")):
+    for item in _texts(value, where, "a content type such as \"image/png\" or \"image/*\""):
         item = item.strip().lower()
         if item.count("/") != 1 or item.startswith("/"):
             raise InvalidRule(f"{where}: {item!r} is not a content type such as \"image/png\" or \"image/*\"")

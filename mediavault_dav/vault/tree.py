@@ -533,6 +533,7 @@ def copy(session: Session, entry: Entry, folder_id: int, name: str, *, replace: 
     if isinstance(entry, FileEntry):
         copied = _COPY_FILE.first(session, {"folder": folder_id, "name": name, "id": entry.id,
                                             "user": entry.user_id})
+        assert copied is not None  # an INSERT ... RETURNING of one row
         _COPY_FILE_PROPERTIES.run(session, {"new": copied.id, "old": entry.id})
     else:
         _copy_folder(session, entry, folder_id, name, recursive)
@@ -593,10 +594,12 @@ def _copy_folder(session: Session, source: FolderEntry, folder_id: int, name: st
     mapping: dict[int, int] = {}
     for row in subtree:
         parent = folder_id if row.id == source.id else mapping[row.parent_id]
-        mapping[row.id] = _INSERT_FOLDER_ID.first(
+        inserted = _INSERT_FOLDER_ID.first(
             session, {"user": target_user or user, "parent": parent,
                       "name": name if row.id == source.id else row.name},
-        ).id
+        )
+        assert inserted is not None  # an INSERT ... RETURNING of one row
+        mapping[row.id] = inserted.id
     params = {"old": list(mapping), "new": list(mapping.values()), "user": user}
     if target_user is not None and target_user != user:
         params["target"] = target_user

@@ -206,7 +206,8 @@ def test_copying_a_200_mib_file_adds_no_bytes_to_the_blob_root(alice_client: Cli
     stored = blob_bytes(blob_root)
     assert stored == 200 * 1024 * 1024
     base = alice_client.base_url.rstrip("/")
-    assert alice_client.request("COPY", "/Files/big.mkv", headers={"Destination": base + "/Files/copy.mkv"}).status_code == 201
+    copied = alice_client.request("COPY", "/Files/big.mkv", headers={"Destination": base + "/Files/copy.mkv"})
+    assert copied.status_code == 201
     assert blob_bytes(blob_root) == stored
     head = alice_client.request("HEAD", "/Files/copy.mkv")
     assert head.headers["Content-Length"] == str(200 * 1024 * 1024)

@@ -96,7 +96,8 @@ _XXE = b"""<?xml version="1.0"?>
 
 _LAUGHS = b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">' + b"".join(
     f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'.encode() for n in range(1, 10)
-) + b']>\n<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><x xmlns="urn:x">&lol9;</x></D:prop></D:set></D:propertyupdate>'
+) + (b']>\n<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>'
+       b'<x xmlns="urn:x">&lol9;</x></D:prop></D:set></D:propertyupdate>')
 
 
 @pytest.mark.parametrize("method, body", [

@@ -101,7 +101,8 @@ def test_a_listing_asking_for_media_properties_costs_the_same_for_5_and_60_files
         proppatch_mv(alice_client, f"{folder}/0.txt", "tags", "<mv:tag>x</mv:tag>")
         statements: list[str] = []
 
-        def counted(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        def counted(conn, cursor, statement, parameters, context, executemany,  # noqa: ANN001
+                    statements: list[str] = statements) -> None:
             if "FROM users" not in statement:
                 statements.append(statement)
 

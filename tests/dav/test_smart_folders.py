@@ -147,7 +147,8 @@ def test_listing_costs_the_same_statements_for_10_and_10000_files(
         _smart_folder(database, alice, f"jpg in {folder}", {"all": [{"extension": "jpg"}, {"folder": f"/{folder}"}]})
         statements: list[str] = []
 
-        def counted(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        def counted(conn, cursor, statement, parameters, context, executemany,  # noqa: ANN001
+                    statements: list[str] = statements) -> None:
             if "FROM users" not in statement:  # the periodic sign-in re-check is not the listing's
                 statements.append(statement)
 
