@@ -70,18 +70,28 @@ class LocalBlobStore(BlobStore):
     def free_bytes(self) -> int:
         return shutil.disk_usage(self.root).free
 
-    def _publish(self, temporary: Path, sha256: str) -> None:
+    def _already_stored(self, sha256: str) -> bool:
+        """Whether the content is stored, durably; if so it is marked as wanted now.
+
+        Touching it tells the garbage collector the content was wanted just now.
+        The directory is fsynced because the blob may have been renamed into place
+        by another upload a moment ago, before that upload fsynced the directory:
+        the caller is about to commit a row naming it, and that row must never
+        outlive the name after a crash.
+        """
         final = self.path_of(sha256)
-        if final.exists():
-            # Deduplicated: the bytes are already there. Touching it tells the
-            # garbage collector the content was wanted just now.
-            try:
-                os.utime(final)
-            except FileNotFoundError:
-                pass  # collected a moment ago: publish these bytes instead
-            else:
-                temporary.unlink()
-                return
+        try:
+            os.utime(final)
+        except FileNotFoundError:
+            return False  # never stored, or collected a moment ago
+        _fsync_directory(final.parent)
+        return True
+
+    def _publish(self, temporary: Path, sha256: str) -> None:
+        if self._already_stored(sha256):
+            temporary.unlink()
+            return
+        final = self.path_of(sha256)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temporary, final)
         _fsync_directory(final.parent)
@@ -330,12 +340,18 @@ class _LocalWriter(BlobWriter):
         if self._file is None:
             raise ValueError("the blob writer is closed")
         file, self._file = self._file, None
+        info = BlobInfo(self._sha256.hexdigest(), self._size)
         try:
+            if self._store._already_stored(info.sha256):  # noqa: SLF001 - one module's pair
+                # Deduplicated: this copy is thrown away, so it need not reach the disk.
+                file.close()
+                self._path.unlink(missing_ok=True)
+                return info
             file.sync_and_close()
         except BaseException:
+            file.close()
             self._path.unlink(missing_ok=True)
             raise
-        info = BlobInfo(self._sha256.hexdigest(), self._size)
         try:
             self._store._publish(self._path, info.sha256)  # noqa: SLF001 - one module's pair
         except BaseException:

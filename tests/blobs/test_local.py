@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,41 @@ def test_identical_content_is_stored_once(tmp_path: Path) -> None:
     first, second = _store(store, data), _store(store, data, chunk=7)
     assert first == second
     assert [path for path in tmp_path.rglob("*") if path.is_file()] == [store.path_of(first)]
+
+
+def _synced_during(monkeypatch: pytest.MonkeyPatch, action: Callable[[], object]) -> list[Path]:
+    """What ``action`` fsyncs, in order (the real fsync still runs)."""
+    synced: list[Path] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    action()
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    return synced
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name the fsynced files")
+def test_a_duplicate_makes_the_stored_name_durable_and_never_syncs_its_own_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = LocalBlobStore(tmp_path)
+    data = os.urandom(100_000)
+    digest = hashlib.sha256(data).hexdigest()
+    fan_out = store.path_of(digest).parent
+
+    first = _synced_during(monkeypatch, lambda: _store(store, data))
+    assert [path.parent for path in first] == [tmp_path / INCOMING, fan_out.parent]  # the copy, then its name
+    assert first[1] == fan_out
+
+    # Another upload of the same content may find the name before its first writer
+    # fsynced the directory: the duplicate fsyncs that directory itself, and its own
+    # copy, about to be thrown away, is never synced.
+    again = _synced_during(monkeypatch, lambda: _store(store, data))
+    assert again == [fan_out]
+    assert list((tmp_path / INCOMING).iterdir()) == []
 
 
 def test_the_empty_blob_has_the_well_known_hash(tmp_path: Path) -> None:
