@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -14,6 +15,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from mediavault_dav.db.database import Database, SchemaPolicy, open_database
+from mediavault_dav.db.embedded import EmbeddedPostgres
 from mediavault_dav.settings import Settings
 from tests.support import PASSWORD, Client, clean_environment, gateway_with, run_cli
 
@@ -150,6 +152,31 @@ def test_db_grants_creates_a_least_privilege_role_the_gateway_can_run_as(
     assert set(json.loads(drift.stdout)["excess"]) == {"TRUNCATE on files", "UPDATE on activity_logs"}
     fixed = run_cli("db", "grants", role, env=env)
     assert fixed.returncode == 0 and "no drift" in fixed.stdout
+
+
+@pytest.mark.slow
+def test_db_grants_on_the_embedded_database_creates_the_role_as_its_superuser(tmp_path: Path) -> None:
+    """The default setup: no DATABASE_URL. The app's own role may not create roles;
+    the command uses the embedded cluster's superuser for that."""
+    data_dir = tmp_path / "data"
+    env = clean_environment(MEDIAVAULT_DATA_DIR=str(data_dir), SESSION_SECRET="s" * 40)
+    assert run_cli("db", "upgrade", env=env).returncode == 0
+    password = "embedded-role-password-1"
+    created = run_cli("db", "grants", "mv_gateway", "--password-stdin", env=env, input=password + "\n")
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert "created role mv_gateway" in created.stdout and "least privilege, no drift" in created.stdout
+    assert run_cli("db", "grants", "mv_gateway", "--check", env=env).returncode == 0
+
+    cluster = EmbeddedPostgres(data_dir)
+    cluster.acquire()
+    try:  # the role signs in with its password over the private socket, and may do no more than it needs
+        role_url = make_url(cluster.app_url()).set(username="mv_gateway", password=password)
+        with psycopg.connect(_libpq(role_url.render_as_string(hide_password=False)), autocommit=True) as connection:
+            assert connection.execute("SELECT count(*) FROM files").fetchone() == (0,)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute("TRUNCATE files CASCADE")
+    finally:
+        cluster.release()
 
 
 def test_db_grants_refuses_to_create_a_role_without_a_password(database_url: str,
