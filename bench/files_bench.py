@@ -282,9 +282,11 @@ def _small_worker(job: tuple[str, tuple[str, str] | None, str, list[str], bytes]
     url, auth, method, paths, body = job
     session = requests.Session()
     session.auth = auth
-    for path in paths:
+    for number, path in enumerate(paths):
         if method == "PUT":
-            response = session.put(url + path, data=body)
+            # Distinct content for every request (the worker's body is random per run):
+            # identical bodies would let the gateway skip storing all but the first.
+            response = session.put(url + path, data=number.to_bytes(8, "big") + body[8:])
             assert response.status_code in (201, 204), response.status_code
         else:
             response = session.get(url + path)
